@@ -675,6 +675,13 @@ def _truncate_log(out_dir: Path, step: int):
         keep = [l for l in p.read_text().splitlines() if l.strip() and json.loads(l)['step'] <= step]
         atomic_write_bytes(p, ('\n'.join(keep) + '\n' if keep else '').encode())
 
+def _config_changes(old, new, prefix='') -> str:
+    "The keys whose values differ between two plain config dicts, as `key: old → new`."
+    if isinstance(old, dict) and isinstance(new, dict):
+        return '; '.join(c for k in dict.fromkeys([*old, *new])
+                         if (c := _config_changes(old.get(k), new.get(k), f'{prefix}{k}.' if prefix or k else '')))
+    return '' if old == new else f"{prefix.rstrip('.')}: {old!r} → {new!r}"
+
 def fit(task: TrainTask, # the model's training recipe
         dataset, # a map-style dataset of training items
         cfg: TrainConfig,
@@ -698,8 +705,9 @@ def fit(task: TrainTask, # the model's training recipe
     except FileNotFoundError: has_ck = False
     if resume and has_ck:
         ck = load_checkpoint(ck_path, map_location='cpu')
-        if ck.config != _jsonable(task.config) and is_main():
-            print(f"note: {out_dir} was written with a different config; resuming with the new one")
+        changed = _config_changes(ck.config, _jsonable(task.config))
+        if changed and is_main():
+            print(f"note: {out_dir} was written with a different config ({changed}); resuming with the new one")
         for k, m in loop.raw.items():
             m.load_state_dict({n[len(k) + 1:]: v for n, v in ck.state_dict.items() if n.startswith(k + '.')})
         loop.load_state_dict(ck.training_state)

@@ -50,6 +50,8 @@ class VQGANConfig(Config):
     def __post_init__(self):
         bad = [self.ch * m for m in self.ch_mult if (self.ch * m) % 32]
         if bad: raise ValueError(f"every level's width (ch × ch_mult) must be a multiple of 32 for GroupNorm(32); got {bad}")
+        if (self.quantizer.n_embed, self.quantizer.embed_dim) != (self.n_embed, self.embed_dim): # one source of truth, also in saved configs
+            object.__setattr__(self, 'quantizer', self.quantizer_config())
 
     @property
     def factor(self) -> int:
