@@ -547,7 +547,7 @@ def fidelity_metrics(samples, # the generated images (any `image_source` input)
                      size: int | None = None, # image side, if both sets are built-in split names
                      batch_size: int = 64,
                      device: str | torch.device | None = None, # default: CUDA if available
-                     kid_subset_size: int = 1000, # capped at the smaller set's size
+                     kid_subset_size: int = 1000, # halved to the smaller set's size when that is below it
                      kid_subsets: int = 100,
                      prc_k: int = 3, # torch-fidelity's PR neighbourhood
                      cache: bool = True, # cache the reference set's features
@@ -559,7 +559,8 @@ def fidelity_metrics(samples, # the generated images (any `image_source` input)
     fake, real = image_sources(samples, reference, value_range, size)
     kw = _fidelity_kwargs(extractor, weights, device, batch_size, cache, verbose, fake, real)
     kw.update({m: m in metrics for m in ('fid', 'kid', 'prc', 'isc')})
-    kw.update(kid_subset_size=min(kid_subset_size, len(fake), len(real)), kid_subsets=kid_subsets,
+    n_small = min(len(fake), len(real)) # subsets as large as the set would all be the whole set, so kid_std would be 0
+    kw.update(kid_subset_size=kid_subset_size if n_small >= kid_subset_size else max(2, n_small // 2), kid_subsets=kid_subsets,
               prc_neighborhood=prc_k)
     out = torch_fidelity.calculate_metrics(**kw)
     return {_RENAME.get(k, k): float(v) for k, v in out.items()}
