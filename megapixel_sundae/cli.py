@@ -186,10 +186,10 @@ def cmd_demo(a) -> dict:
             f'train.sample_every={n}', f'train.ckpt_every={n}', f'train.max_minutes={a.minutes}'), resume=False, progress=a.progress)
         summary['vqgan'] = {'steps': loop.step, 'minutes': round((time.time() - t0) / 60, 2)}
         vq.eval()
-        log("2/4 encoding the emoji latents (train and val, each image also mirrored)")
+        log("2/4 encoding the emoji latents (train and val; no mirrored copies, to save time)")
         t0 = time.time()
         encode_dataset(vq, {'train': EmojiDataset('train', 64), 'val': EmojiDataset('val', 64)}, out / 'runs' / 'latents',
-                       batch_size=128, flips=True, progress=a.progress)
+                       batch_size=128, flips=False, progress=a.progress)
         summary['encode_seconds'] = round(time.time() - t0, 1)
         m = a.prior_steps
         log(f"3/4 training the emoji64 prior for {m} steps (at most {a.minutes} min)")
@@ -222,7 +222,7 @@ def cmd_demo(a) -> dict:
                            'steps_taken_min': int(s.steps.min()), 'steps_taken_max': int(s.steps.max()),
                            'ms_per_sample_chain': round(s.seconds / a.samples * 1000, 1),
                            'ms_per_sample_decode': round(t_dec / a.samples * 1000, 1),
-                           'device': 'cpu', 'threads': torch.get_num_threads()}
+                           'device': str(next(prior.parameters()).device), 'threads': torch.get_num_threads()}
     if a.eval_samples:
         from megapixel_sundae.evaluation import evaluate_samples
         es = sample(prior, a.eval_samples, grid=grid, steps=a.steps, temperature=(1.0, 0.7), seed=a.seed + 1, batch_size=128, progress=False)
@@ -232,6 +232,9 @@ def cmd_demo(a) -> dict:
     summary['files'] = ['samples.png', 'progression.gif', 'inpainting.png', 'summary.json']
     (out / 'summary.json').write_text(json.dumps(summary, indent=2) + '\n')
     log(f"done in {summary['total_minutes']} min: wrote {', '.join(summary['files'])} to {out}/")
+    if not a.use_pretrained:
+        print("These models trained for minutes, so the pictures are rough; the longer-trained models in "
+              f"{a.pretrained}/ give the quality shown in the docs: megapixel-sundae demo --use-pretrained")
     print(json.dumps({k: summary[k] for k in summary if k != 'files'}, indent=1))
     return summary
 
@@ -319,9 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
     q = sub.add_parser('demo', help='the whole method at small scale on CPU (~10 min)', description='Train the emoji64 '
                        'VQ-GAN and prior briefly, then sample, write a progression GIF and an inpainting example, with a summary.')
     q.add_argument('--out', default='demo_out', help='output folder (default: demo_out)')
-    q.add_argument('--vqgan-steps', type=int, default=700, help='VQ-GAN training steps (default 700)')
-    q.add_argument('--prior-steps', type=int, default=1500, help='prior training steps (default 1500)')
-    q.add_argument('--minutes', type=float, default=4.5, help='time cap per training stage in minutes (default 4.5)')
+    q.add_argument('--vqgan-steps', type=int, default=500, help='VQ-GAN training steps (default 500)')
+    q.add_argument('--prior-steps', type=int, default=400, help='prior training steps (default 400)')
+    q.add_argument('--minutes', type=float, default=4.0, help='time cap per training stage in minutes (default 4); a stage stops at its steps or its cap')
     q.add_argument('--samples', type=int, default=64, help='samples in the grid (default 64)')
     q.add_argument('--steps', type=int, default=50, help='maximum sampling steps (default 50)')
     q.add_argument('--eval-samples', type=int, default=388, help='samples scored with FID/KID/PRDC against the emoji test split (0 = skip)')
