@@ -40,4 +40,5 @@ if __name__ == '__main__':
     a = ap.parse_args()
     os.environ.pop('IN_TEST', None)
     for nbp in a.notebooks: refresh(nbp.resolve(), set(a.flags))
-    subprocess.run([str(Path(sys.executable).parent / 'nbdev_clean')] + sum([['--fname', str(p)] for p in a.notebooks], []), check=True)
+    for nbp in a.notebooks: # one call per notebook: nbdev_clean takes a single --fname
+        subprocess.run([str(Path(sys.executable).parent / 'nbdev_clean'), '--fname', str(nbp)], check=True)
