@@ -56,3 +56,9 @@ def test_ranks_end_identical_and_resume_matches(tmp_path):
     log = lambda p: [(r['step'], r['loss']) for r in map(json.loads, open(p / 'metrics.jsonl')) if r['split'] == 'train']
     assert log(tmp_path / 'part') == log(tmp_path / 'full')
     assert len(log(tmp_path / 'full')) == 10
+
+def test_torchrun_helper_reports_a_failing_rank(tmp_path):
+    "The harness's tolerance of gloo's teardown abort never hides a rank that failed in its own code."
+    import pytest
+    with pytest.raises(AssertionError, match='torchrun failed'):
+        torchrun("import os\nif os.environ['RANK'] == '1': raise RuntimeError('rank 1 fails')\n", tmp_path)
