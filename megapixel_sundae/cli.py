@@ -207,11 +207,12 @@ def cmd_demo(a) -> dict:
     summary['reconstruction'] = {k: round(v, 4) for k, v in reconstruction_metrics(vq, val_imgs).items()}
     log(f"4/4 sampling {a.samples} images ({a.steps} steps at most), the progression GIF and inpainting")
     grid = vq.config.grid(64)
-    s = sample(prior, a.samples, grid=grid, steps=a.steps, temperature=(1.0, 0.7), seed=a.seed, progress=False)
+    s = sample(prior, a.samples, grid=grid, steps=a.steps, temperature=(1.0, 0.7), seed=a.seed, progress=False,
+               return_history=True)
     t0 = time.time(); imgs = decode(vq, s.tokens); t_dec = time.time() - t0
     save_image(imgs, out / 'samples.png', nrow=16)
-    hist = sample(prior, 16, grid=grid, steps=a.steps, temperature=(1.0, 0.7), seed=a.seed, progress=False, return_history=True).history
-    save_progression_gif(vq, hist, out / 'progression.gif', every=1, nrow=8)
+    # the progression of the first 16 samples (the sampler's randomness is per sample, so this is their own chain)
+    save_progression_gif(vq, [z[:16] for z in s.history], out / 'progression.gif', every=1, nrow=8)
     picks = val_imgs[[11, 42, 97, 150]]
     rows = []
     for mk in (half_mask(64, 64, 'right'), brush_mask(64, 64, seed=1)):

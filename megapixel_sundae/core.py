@@ -679,7 +679,7 @@ def _config_changes(old, new, prefix='') -> str:
     "The keys whose values differ between two plain config dicts, as `key: old → new`."
     if isinstance(old, dict) and isinstance(new, dict):
         return '; '.join(c for k in dict.fromkeys([*old, *new])
-                         if (c := _config_changes(old.get(k), new.get(k), f'{prefix}{k}.' if prefix or k else '')))
+                         if (c := _config_changes(old.get(k), new.get(k), f'{prefix}{k}.')))
     return '' if old == new else f"{prefix.rstrip('.')}: {old!r} → {new!r}"
 
 def fit(task: TrainTask, # the model's training recipe

@@ -120,13 +120,13 @@ def inpaint(prior: nn.Module, vqgan: nn.Module,
     z = vqgan.encode_indices(x.to(dev)).cpu()
     lm = pixel_to_latent_mask(m, vqgan.config.factor, cover)
     z, lm, xr, mr = (t.repeat_interleave(samples, 0) for t in (z, lm, x, m))
-    if not lm.any():
+    if lm.any():
+        s = sample(prior, len(z), init=z, mask=lm, steps=steps, temperature=temperature, proportion=proportion,
+                   min_steps=min_steps, seed=seed, return_history=return_history, progress=progress, **kw)
+        tokens, steps_taken, history = s.tokens, s.steps, s.history
+    else:
         warnings.warn("the mask covers no whole token (see cover=), so nothing is regenerated: returning the reconstruction")
-        out = decode(vqgan, z)
-        if paste_back: out = torch.where(mr[:, None], out, xr.cpu())
-        return InpaintOutput(out, z, lm, torch.zeros(len(z), dtype=torch.long))
-    s = sample(prior, len(z), init=z, mask=lm, steps=steps, temperature=temperature, proportion=proportion,
-               min_steps=min_steps, seed=seed, return_history=return_history, progress=progress, **kw)
-    out = decode(vqgan, s.tokens)
+        tokens, steps_taken, history = z, torch.zeros(len(z), dtype=torch.long), None
+    out = decode(vqgan, tokens)
     if paste_back: out = torch.where(mr[:, None], out, xr.cpu())
-    return InpaintOutput(out, s.tokens, lm, s.steps, s.history)
+    return InpaintOutput(out, tokens, lm, steps_taken, history)

@@ -32,8 +32,8 @@ def vqgan_fingerprint(model: nn.Module) -> str:
         h.update(k.encode()); h.update(v.detach().float().cpu().contiguous().numpy().tobytes())
     return h.hexdigest()[:16]
 
-def _split_plan(images, flips: bool) -> tuple[list, dict]:
-    "(source (split, dataset, index) per stored pair/row, split ranges)."
+def _split_plan(images, flips: bool) -> tuple[dict, list, dict]:
+    "(datasets by split name, source (split, index) per stored pair/row, split ranges)."
     sets = images if isinstance(images, Mapping) else {'train': images}
     rows, splits, start = [], {}, 0
     per = 2 if flips else 1
@@ -42,7 +42,7 @@ def _split_plan(images, flips: bool) -> tuple[list, dict]:
         if n == 0: raise ValueError(f"split {name!r} is empty")
         rows += [(name, i) for i in range(n)]
         splits[name] = [start, n * per]; start += n * per
-    return rows, splits
+    return sets, rows, splits
 
 # %% ../nbs/04_sundae.ipynb #74c84bb1
 @torch.no_grad()
@@ -60,8 +60,7 @@ def encode_dataset(vqgan: nn.Module, # a VQGAN (anything with `encode_indices` a
     rank, _, world = dist_info()
     device = init_distributed(default_device(device) if device is not None else None)
     vqgan = vqgan.to(device).eval()
-    rows, splits = _split_plan(images, flips)
-    sets = images if isinstance(images, Mapping) else {'train': images}
+    sets, rows, splits = _split_plan(images, flips)
     per = 2 if flips else 1
     first = sets[rows[0][0]][rows[0][1]]
     H, W = first.shape[-2:]
@@ -290,12 +289,8 @@ class SundaeTask(TrainTask):
         if self.vqgan is None or self.val is None: return
         model, vq = self._eval_model(loop), self.vqgan.to(loop.device).eval()
         h, w = _split_batch(self.val[0])[0].shape
-        try:
-            from megapixel_sundae.sampling import sample
-            z = sample(model, 16, grid=(h, w), steps=self.config.snapshot_steps, seed=0, progress=False).tokens
-        except ImportError:
-            zv = torch.stack([_split_batch(self.val[i])[0] for i in range(16)]).to(loop.device)
-            z = model(corrupt(zv, self.config.model.vocab_size, p=0.5, generator=torch.Generator(device=loop.device).manual_seed(0))[0]).argmax(-1)
+        from megapixel_sundae.sampling import sample
+        z = sample(model, 16, grid=(h, w), steps=self.config.snapshot_steps, seed=0, progress=False).tokens
         save_image(vq.decode_indices(z).clamp(-1, 1), Path(out_dir) / 'samples' / f'samples_{loop.step:06d}.png', nrow=8)
 
 # %% ../nbs/04_sundae.ipynb #05e20284
