@@ -8,34 +8,45 @@ import argparse, json, sys, time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['cmd_train_vqgan', 'cmd_train', 'cmd_encode', 'cmd_sample', 'parse_mask', 'cmd_inpaint', 'cmd_evaluate', 'cmd_demo',
-           'build_parser', 'main']
+__all__ = ['SUBCOMMANDS', 'cmd_train_vqgan', 'cmd_train', 'cmd_encode', 'add_train_parsers', 'add_encode_parser', 'cmd_sample',
+           'add_sample_parser', 'parse_mask', 'cmd_inpaint', 'add_inpaint_parser', 'cmd_evaluate',
+           'add_evaluate_parser', 'cmd_demo', 'add_demo_parser', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #a4c7fafb
 def _load_config(cls, presets: dict, spec: str, overrides: list[str]):
     "A preset by name, or a config file, with `key=value` overrides."
-    if spec in presets: cfg = presets[spec]
-    elif Path(spec).suffix in ('.json', '.toml'): cfg = cls.load(spec)
-    else: raise ValueError(f"{spec!r} is neither a preset ({', '.join(sorted(presets))}) nor a .json/.toml config file")
+    if spec in presets:
+        cfg = presets[spec]
+    elif Path(spec).suffix in ('.json', '.toml'):
+        cfg = cls.load(spec)
+    else:
+        raise ValueError(f"{spec!r} is neither a preset ({', '.join(sorted(presets))}) nor a .json/.toml config file")
     return cfg.override(*overrides)
+
 
 def _train(a, cls, presets, train_fn) -> dict:
     "Resolve the config, record it in the run folder, and train."
     cfg = _load_config(cls, presets, a.config, a.overrides)
-    Path(a.out).mkdir(parents=True, exist_ok=True); cfg.save(Path(a.out) / 'config.json')
+    Path(a.out).mkdir(parents=True, exist_ok=True)
+    cfg.save(Path(a.out) / 'config.json')
     model, loop = train_fn(cfg, a.out, resume=not a.no_resume, device=a.device)
     print(f"trained to step {loop.step}; model saved to {Path(a.out) / 'model'}")
     return {'step': loop.step}
 
+
 def cmd_train_vqgan(a) -> dict:
     "Train a VQ-GAN."
     from megapixel_sundae.vqgan import VQGANTrainConfig, VQGAN_TRAIN_PRESETS, train_vqgan
+
     return _train(a, VQGANTrainConfig, VQGAN_TRAIN_PRESETS, train_vqgan)
+
 
 def cmd_train(a) -> dict:
     "Train a SUNDAE prior on a latent dataset."
     from megapixel_sundae.sundae import PriorConfig, PRIOR_PRESETS, train_prior
+
     return _train(a, PriorConfig, PRIOR_PRESETS, train_prior)
+
 
 def cmd_encode(a) -> dict:
     "Encode a dataset into a latent dataset."
@@ -43,79 +54,212 @@ def cmd_encode(a) -> dict:
     from megapixel_sundae.vqgan import VQGAN
     from megapixel_sundae.data import get_dataset
     from megapixel_sundae.sundae import encode_dataset
+
     vq = VQGAN.from_pretrained(a.vqgan)
     size = a.size or vq.config.resolution
     sets = {s: get_dataset(a.data, size, s) for s in ('train', 'val')}
-    if a.limit: sets = {k: torch.utils.data.Subset(v, range(min(len(v), a.limit))) for k, v in sets.items()}
+    if a.limit:
+        sets = {k: torch.utils.data.Subset(v, range(min(len(v), a.limit))) for k, v in sets.items()}
     t0 = time.time()
     encode_dataset(vq, sets, a.out, batch_size=a.batch_size, flips=a.flips, device=a.device)
     meta = json.loads((Path(a.out) / 'latents.json').read_text())
-    print(f"encoded {meta['n']} grids of {meta['h']}×{meta['w']} tokens ({meta['splits']}) in {time.time() - t0:.0f}s to {a.out}")
+    print(
+        f"encoded {meta['n']} grids of {meta['h']}×{meta['w']} tokens ({meta['splits']}) in {time.time() - t0:.0f}s to {a.out}"
+    )
     return meta
+
+# %% ../nbs/10_cli.ipynb #12100a78
+def _device_option(q):
+    q.add_argument('--device', default=None, help='cuda, cuda:1 or cpu (default: CUDA if available)')
+
+
+def add_train_parsers(sub):
+    "`train-vqgan` and `train`: CONFIG (a preset or a file), key=value overrides, a run folder."
+    for name, helptext, func in [
+        ('train-vqgan', 'Train a VQ-GAN (stage 1).', cmd_train_vqgan),
+        ('train', 'Train a SUNDAE prior on a latent dataset (stage 2).', cmd_train),
+    ]:
+        presets = 'emoji64, ffhq256, ffhq1024' + (', ffhq1024-authors' if name == 'train-vqgan' else '')
+        q = sub.add_parser(
+            name,
+            help=helptext,
+            description=helptext + f" CONFIG is a preset ({presets}) or a .json/.toml "
+            "config file; then any key=value overrides, e.g. train.steps=1000 train.batch_size=16.",
+        )
+        q.add_argument('config', help=f'preset name ({presets}) or config file')
+        q.add_argument(
+            'overrides', nargs='*', help="key=value settings that replace the config's (nested keys with dots)"
+        )
+        q.add_argument('--out', required=True, help='run folder (resumed if it holds a checkpoint)')
+        q.add_argument('--no-resume', action='store_true', help='start afresh even if --out holds a checkpoint')
+        _device_option(q)
+        q.set_defaults(func=func)
+
+
+def add_encode_parser(sub):
+    "`encode`: a dataset's train and val splits → a latent dataset."
+    q = sub.add_parser(
+        'encode',
+        help='encode images into a latent dataset',
+        description='Encode the train and val splits of a dataset with a trained VQ-GAN into a latent dataset '
+        '(uint16 tokens + latents.json). Resumable.',
+    )
+    q.add_argument('--vqgan', required=True, help='VQ-GAN folder (e.g. RUN/model)')
+    q.add_argument('--data', required=True, help="'emoji', 'shapes' or a folder of images")
+    q.add_argument('--size', type=int, default=None, help="image side (default: the VQ-GAN's config resolution)")
+    q.add_argument('--flips', action='store_true', help='also store every image mirrored')
+    q.add_argument('--batch-size', type=int, default=64)
+    q.add_argument(
+        '--limit', type=int, default=None, help='encode at most this many images per split (for a quick try)'
+    )
+    q.add_argument('--out', required=True, help='output folder')
+    _device_option(q)
+    q.set_defaults(func=cmd_encode)
 
 # %% ../nbs/10_cli.ipynb #031e2cb6
 def _models(a):
-    import torch
     from megapixel_sundae.vqgan import VQGAN
     from megapixel_sundae.hourglass import HourglassTransformer
     from megapixel_sundae.core import default_device
+
     dev = default_device(a.device)
     return HourglassTransformer.from_pretrained(a.prior).to(dev).eval(), VQGAN.from_pretrained(a.vqgan).to(dev).eval()
+
 
 def _temperature(vals):
     return vals[0] if len(vals) == 1 else tuple(vals[:2])
 
+
 def _proportion(text):
-    if text == 'auto': return 'auto'
+    if text == 'auto':
+        return 'auto'
     vals = [float(v) for v in text.split(',')]
     return vals[0] if len(vals) == 1 else tuple(vals[:2])
+
+
+def _sampling_settings(a) -> dict:
+    "steps, temperature, proportion, min_steps: as given on the command line, else as saved with the prior."
+    from megapixel_sundae.sundae import sampling_defaults
+
+    saved = sampling_defaults(a.prior)
+    return dict(
+        steps=saved.steps if a.steps is None else a.steps,
+        temperature=saved.temperature if a.temperature is None else _temperature(a.temperature),
+        proportion=saved.proportion if a.proportion is None else _proportion(a.proportion),
+        min_steps=saved.min_steps if a.min_steps is None else a.min_steps,
+    )
+
 
 def cmd_sample(a) -> dict:
     "Sample images from a trained prior + VQ-GAN."
     import torch
     from megapixel_sundae.core import save_image
     from megapixel_sundae.sampling import sample_distributed, decode, save_progression_gif, sample
+
     prior, vq = _models(a)
-    out = Path(a.out); (out / 'images').mkdir(parents=True, exist_ok=True)
+    out = Path(a.out)
+    (out / 'images').mkdir(parents=True, exist_ok=True)
     grid = vq.config.grid(*(a.size or [vq.config.resolution]))
-    kw = dict(grid=grid, steps=a.steps, temperature=_temperature(a.temperature), proportion=_proportion(a.proportion),
-              min_steps=a.min_steps, early_stop=not a.no_early_stop, seed=a.seed, batch_size=a.batch_size)
-    if a.label is not None: kw['labels'] = a.label
+    kw = dict(grid=grid, **_sampling_settings(a), early_stop=not a.no_early_stop, seed=a.seed, batch_size=a.batch_size)
+    if a.label is not None:
+        kw['labels'] = a.label
     t0 = time.time()
     s = sample_distributed(prior, a.n, **kw)
     t1 = time.time()
     imgs = decode(vq, s.tokens, batch_size=a.batch_size)
     t2 = time.time()
     save_image(imgs, out / 'grid.png', nrow=min(16, a.n))
-    for i, im in enumerate(imgs): save_image(im[None], out / 'images' / f'{i:06d}.png', padding=0)
+    for i, im in enumerate(imgs):
+        save_image(im[None], out / 'images' / f'{i:06d}.png', padding=0)
     torch.save(s.tokens.to(torch.int32), out / 'tokens.pt')
     if a.gif:
         k = min(a.n, 16)
         h = sample(prior, k, **{**kw, 'batch_size': None}, return_history=True, progress=False).history
         save_progression_gif(vq, h, out / 'progression.gif', every=1, nrow=min(k, 8))
-    summary = {'n': a.n, 'grid': list(grid), 'steps_max': a.steps, 'steps_taken_mean': s.steps.float().mean().item(),
-               'steps_taken': s.steps.tolist(), 'sampling_seconds': round(t1 - t0, 3), 'decode_seconds': round(t2 - t1, 3),
-               'seconds_per_sample': round((t2 - t0) / a.n, 4), 'device': str(next(prior.parameters()).device),
-               'settings': {k: (list(v) if isinstance(v, tuple) else v) for k, v in kw.items()}}
+    summary = {
+        'n': a.n,
+        'grid': list(grid),
+        'steps_max': kw['steps'],
+        'steps_taken_mean': s.steps.float().mean().item(),
+        'steps_taken': s.steps.tolist(),
+        'sampling_seconds': round(t1 - t0, 3),
+        'decode_seconds': round(t2 - t1, 3),
+        'seconds_per_sample': round((t2 - t0) / a.n, 4),
+        'device': str(next(prior.parameters()).device),
+        'settings': {k: (list(v) if isinstance(v, tuple) else v) for k, v in kw.items()},
+    }
     (out / 'summary.json').write_text(json.dumps(summary, indent=2) + '\n')
-    print(f"{a.n} samples in {t2 - t0:.1f}s ({summary['seconds_per_sample'] * 1000:.0f} ms/sample incl. decoding), "
-          f"mean steps {summary['steps_taken_mean']:.1f}; wrote {out / 'grid.png'}")
+    print(
+        f"{a.n} samples in {t2 - t0:.1f}s ({summary['seconds_per_sample'] * 1000:.0f} ms/sample incl. decoding), "
+        f"mean steps {summary['steps_taken_mean']:.1f}; wrote {out / 'grid.png'}"
+    )
     return summary
+
+# %% ../nbs/10_cli.ipynb #b6365b21
+def _generation_options(q):
+    "The options `sample` and `inpaint` share: the two models, the sampler's settings, the seed, the output."
+    q.add_argument('--prior', required=True, help='prior folder (e.g. RUN/model or pretrained/emoji64/prior)')
+    q.add_argument('--vqgan', required=True, help='VQ-GAN folder (e.g. pretrained/emoji64/vqgan)')
+    saved = " (default: the prior's saved setting, see its config.json 'sampling')"
+    q.add_argument('--steps', type=int, default=None, help='maximum sampling steps' + saved)
+    q.add_argument(
+        '--temperature', type=float, nargs='+', default=None, help='τ, or START END annealed linearly' + saved
+    )
+    q.add_argument(
+        '--proportion',
+        default=None,
+        help="fraction of tokens updated per step: 'auto' (1 below 20 steps, else 0.5), P, or START,END" + saved,
+    )
+    q.add_argument('--min-steps', type=int, default=None, help='no sample freezes in the first N steps' + saved)
+    q.add_argument('--seed', type=int, default=0)
+    q.add_argument('--out', required=True, help='output folder')
+    _device_option(q)
+
+
+def add_sample_parser(sub):
+    "`sample`: images from a prior and a VQ-GAN."
+    q = sub.add_parser(
+        'sample',
+        help='sample images',
+        description='Sample images from a trained prior and VQ-GAN: '
+        'grid.png, images/*.png, tokens.pt, summary.json (and progression.gif with --gif).',
+    )
+    _generation_options(q)
+    q.add_argument('-n', type=int, default=64, help='number of samples (default 64)')
+    q.add_argument(
+        '--size',
+        type=int,
+        nargs='+',
+        default=None,
+        help="image H [W] (default: the VQ-GAN's resolution); any multiple of f",
+    )
+    q.add_argument('--no-early-stop', action='store_true', help='run every sample for all --steps')
+    q.add_argument('--batch-size', type=int, default=64)
+    q.add_argument('--label', type=int, default=None, help='class label for a class-conditional prior')
+    q.add_argument('--gif', action='store_true', help='also write the sampling progression of 16 samples as a GIF')
+    q.set_defaults(func=cmd_sample)
 
 # %% ../nbs/10_cli.ipynb #d05bf881
 def parse_mask(spec: str, H: int, W: int):
     "A pixel mask from a CLI spec (named shape or PNG path)."
     from megapixel_sundae.inpainting import rect_mask, half_mask, outpaint_mask, brush_mask, as_mask
+
     kind, _, arg = spec.partition(':')
     if kind == 'rect':
         v = [float(x) for x in arg.split(',')]
-        if len(v) != 4: raise ValueError("rect:TOP,LEFT,HEIGHT,WIDTH needs four numbers")
-        if all(x <= 1 for x in v): v = [v[0] * H, v[1] * W, v[2] * H, v[3] * W]
+        if len(v) != 4:
+            raise ValueError("rect:TOP,LEFT,HEIGHT,WIDTH needs four numbers")
+        if all(x <= 1 for x in v):
+            v = [v[0] * H, v[1] * W, v[2] * H, v[3] * W]
         return rect_mask(H, W, *[int(round(x)) for x in v])
-    if kind == 'half': return half_mask(H, W, arg or 'right')
-    if kind == 'outpaint': return outpaint_mask(H, W, float(arg) if arg and '.' in arg else int(arg or 0) or 0.25)
-    if kind == 'brush': return brush_mask(H, W, seed=int(arg or 0))
+    if kind == 'half':
+        return half_mask(H, W, arg or 'right')
+    if kind == 'outpaint':
+        return outpaint_mask(H, W, float(arg) if arg and '.' in arg else int(arg or 0) or 0.25)
+    if kind == 'brush':
+        return brush_mask(H, W, seed=int(arg or 0))
     return as_mask(spec, size=(H, W))
+
 
 def cmd_inpaint(a) -> dict:
     "Inpaint the masked part of an image."
@@ -124,39 +268,131 @@ def cmd_inpaint(a) -> dict:
     from megapixel_sundae.core import save_image, from_uint8
     from megapixel_sundae.data import to_rgb, resize_crop
     from megapixel_sundae.inpainting import inpaint
+
     prior, vq = _models(a)
     p = Path(a.image)
-    if not p.exists(): raise FileNotFoundError(f"image not found: {p}")
+    if not p.exists():
+        raise FileNotFoundError(f"image not found: {p}")
     size = a.size or vq.config.resolution
     img = from_uint8(np.asarray(resize_crop(to_rgb(Image.open(p)), size)))
     mask = parse_mask(a.mask, size, size)
-    r = inpaint(prior, vq, img, mask, samples=a.samples, steps=a.steps, temperature=_temperature(a.temperature),
-                proportion=_proportion(a.proportion), cover=a.cover, paste_back=a.paste_back, seed=a.seed)
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    r = inpaint(
+        prior,
+        vq,
+        img,
+        mask,
+        samples=a.samples,
+        **_sampling_settings(a),
+        cover=a.cover,
+        paste_back=a.paste_back,
+        seed=a.seed,
+    )
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
     masked = torch.where(mask, torch.zeros(()), img)
     save_image(torch.cat([img[None], masked[None], r.images]), out / 'inpaint.png', nrow=2 + a.samples)
-    for i, im in enumerate(r.images): save_image(im[None], out / f'sample_{i:03d}.png', padding=0)
-    summary = {'image': str(p), 'mask': a.mask, 'tokens_regenerated': int(r.latent_mask[0].sum()), 'steps_taken': r.steps.tolist()}
+    for i, im in enumerate(r.images):
+        save_image(im[None], out / f'sample_{i:03d}.png', padding=0)
+    summary = {
+        'image': str(p),
+        'mask': a.mask,
+        'tokens_regenerated': int(r.latent_mask[0].sum()),
+        'steps_taken': r.steps.tolist(),
+    }
     (out / 'summary.json').write_text(json.dumps(summary, indent=2) + '\n')
     print(f"regenerated {summary['tokens_regenerated']} tokens; wrote {out / 'inpaint.png'}")
     return summary
+
+# %% ../nbs/10_cli.ipynb #8a8269ba
+def add_inpaint_parser(sub):
+    "`inpaint`: regenerate the masked part of an image."
+    q = sub.add_parser(
+        'inpaint',
+        help='inpaint part of an image',
+        description='Regenerate the masked part of an image. '
+        'MASK: a PNG (white = regenerate) or rect:TOP,LEFT,HEIGHT,WIDTH | half:right | outpaint:0.25 | brush:SEED.',
+    )
+    _generation_options(q)
+    q.add_argument('--image', required=True, help='image file (resized and center-cropped to --size)')
+    q.add_argument('--mask', required=True, help='mask PNG or shape (see above)')
+    q.add_argument('--size', type=int, default=None, help="image side (default: the VQ-GAN's resolution)")
+    q.add_argument('--samples', type=int, default=4, help='inpaintings to draw (default 4)')
+    q.add_argument(
+        '--cover',
+        choices=('all', 'any'),
+        default='all',
+        help="'all': regenerate a token if its whole block is masked (paper); 'any': if any pixel is",
+    )
+    q.add_argument('--paste-back', action='store_true', help='keep the original pixels outside the mask exactly')
+    q.set_defaults(func=cmd_inpaint)
 
 # %% ../nbs/10_cli.ipynb #cf78cf1f
 def cmd_evaluate(a) -> dict:
     "Sample-quality metrics of a folder of samples, or (--speed) the sampling speed of a prior + VQ-GAN."
     from megapixel_sundae import evaluation as ev
+
     if a.speed:
-        if not (a.prior and a.vqgan): raise ValueError("--speed needs --prior and --vqgan")
+        if not (a.prior and a.vqgan):
+            raise ValueError("--speed needs --prior and --vqgan")
         prior, vq = _models(a)
-        res = ev.sampling_speed(prior, vq, n=a.n, batch_size=a.batch_size, steps=a.steps, precision=a.precision, repeats=a.repeats)
+        res = ev.sampling_speed(
+            prior, vq, n=a.n, batch_size=a.batch_size, steps=a.steps, precision=a.precision, repeats=a.repeats
+        )
     else:
-        if not a.samples: raise ValueError("give --samples FOLDER (e.g. the images/ folder written by `sample`), or --speed")
-        res = ev.evaluate_samples(a.samples, reference=a.reference, metrics=tuple(a.metrics), extractor=a.extractor,
-                                  weights=a.weights, k=a.k, device=a.device)
+        if not a.samples:
+            raise ValueError("give --samples FOLDER (e.g. the images/ folder written by `sample`), or --speed")
+        res = ev.evaluate_samples(
+            a.samples,
+            reference=a.reference,
+            metrics=tuple(a.metrics),
+            extractor=a.extractor,
+            weights=a.weights,
+            k=a.k,
+            device=a.device,
+        )
     text = json.dumps(res, indent=2)
     print(text)
-    if a.out: Path(a.out).parent.mkdir(parents=True, exist_ok=True); Path(a.out).write_text(text + '\n')
+    if a.out:
+        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.out).write_text(text + '\n')
     return res
+
+# %% ../nbs/10_cli.ipynb #a1bb0778
+def add_evaluate_parser(sub):
+    "`evaluate`: sample-quality metrics of a folder, or (--speed) the sampling speed."
+    q = sub.add_parser(
+        'evaluate',
+        help='FID/KID/PRDC of samples, or --speed',
+        description='Score a folder of samples against a reference with FID, KID, precision/recall and PRDC '
+        "(torch-fidelity + prdc), or time sampling with --speed. The default features are the package's offline "
+        "emoji network; --extractor inception needs torch-fidelity's Inception weights file.",
+    )
+    q.add_argument('--samples', default=None, help='folder of sample images')
+    q.add_argument(
+        '--reference',
+        default='emoji:test',
+        help="reference images: 'emoji:test', 'emoji:val', a folder, ... (default emoji:test)",
+    )
+    q.add_argument(
+        '--metrics',
+        nargs='+',
+        default=['fid', 'kid', 'prdc'],
+        help='any of fid kid isc prc prdc (default fid kid prdc)',
+    )
+    q.add_argument('--extractor', choices=('emoji', 'inception'), default='emoji')
+    q.add_argument('--weights', default=None, help="the extractor's weights file (default: shipped / torch cache)")
+    q.add_argument('--k', type=int, default=5, help='PRDC nearest neighbours (default 5)')
+    q.add_argument('--speed', action='store_true', help='time sampling + decoding instead (needs --prior and --vqgan)')
+    q.add_argument('--prior', default=None)
+    q.add_argument('--vqgan', default=None)
+    q.add_argument('-n', type=int, default=64, help='--speed: samples per timed run')
+    q.add_argument('--batch-size', type=int, default=64)
+    q.add_argument('--steps', type=int, default=50)
+    q.add_argument('--precision', default='auto', help="--speed: 'auto' (bf16 on CUDA, fp32 on CPU), 'fp32' or 'bf16'")
+    q.add_argument('--repeats', type=int, default=3)
+    q.add_argument('--out', default=None, help='also write the results to this JSON file')
+    _device_option(q)
+    q.set_defaults(func=cmd_evaluate)
 
 # %% ../nbs/10_cli.ipynb #253271e5
 def cmd_demo(a) -> dict:
@@ -169,47 +405,96 @@ def cmd_demo(a) -> dict:
     from megapixel_sundae.sundae import encode_dataset, train_prior
     from megapixel_sundae.sampling import sample, decode, save_progression_gif
     from megapixel_sundae.inpainting import inpaint, half_mask, brush_mask
+
     torch.set_num_threads(max(1, torch.get_num_threads()))
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
     t_all, summary = time.time(), {'mode': 'pretrained' if a.use_pretrained else 'trained from scratch'}
     seed_everything(a.seed)
     log = lambda msg: print(f"[demo {time.time() - t_all:6.0f}s] {msg}", flush=True)
     if a.use_pretrained:
         pre = Path(a.pretrained)
-        vq, prior = VQGAN.from_pretrained(pre / 'vqgan').eval(), HourglassTransformer.from_pretrained(pre / 'prior').eval()
+        vq, prior = (
+            VQGAN.from_pretrained(pre / 'vqgan').eval(),
+            HourglassTransformer.from_pretrained(pre / 'prior').eval(),
+        )
     else:
         n = a.vqgan_steps
         log(f"1/4 training the emoji64 VQ-GAN for {n} steps (at most {a.minutes} min)")
         t0 = time.time()
-        vq, loop = train_vqgan('emoji64', out / 'runs' / 'vqgan', overrides=(
-            f'train.steps={n}', f'loss.disc_start={n // 2}', 'train.warmup_steps=50', f'train.eval_every={n}',
-            f'train.sample_every={n}', f'train.ckpt_every={n}', f'train.max_minutes={a.minutes}'), resume=False, progress=a.progress)
+        vq, loop = train_vqgan(
+            'emoji64',
+            out / 'runs' / 'vqgan',
+            overrides=(
+                f'train.steps={n}',
+                f'loss.disc_start={n // 2}',
+                'train.warmup_steps=50',
+                f'train.eval_every={n}',
+                f'train.sample_every={n}',
+                f'train.ckpt_every={n}',
+                f'train.max_minutes={a.minutes}',
+            ),
+            resume=False,
+            progress=a.progress,
+        )
         summary['vqgan'] = {'steps': loop.step, 'minutes': round((time.time() - t0) / 60, 2)}
         vq.eval()
         log("2/4 encoding the emoji latents (train and val; no mirrored copies, to save time)")
         t0 = time.time()
-        encode_dataset(vq, {'train': EmojiDataset('train', 64), 'val': EmojiDataset('val', 64)}, out / 'runs' / 'latents',
-                       batch_size=128, flips=False, progress=a.progress)
+        encode_dataset(
+            vq,
+            {'train': EmojiDataset('train', 64), 'val': EmojiDataset('val', 64)},
+            out / 'runs' / 'latents',
+            batch_size=128,
+            flips=False,
+            progress=a.progress,
+        )
         summary['encode_seconds'] = round(time.time() - t0, 1)
         m = a.prior_steps
         log(f"3/4 training the emoji64 prior for {m} steps (at most {a.minutes} min)")
         t0 = time.time()
-        prior, ploop = train_prior('emoji64', out / 'runs' / 'prior', overrides=(
-            f'latents={out / "runs" / "latents"}', 'vqgan=', f'train.steps={m}', 'train.warmup_steps=100',
-            f'train.eval_every={m}', f'train.sample_every=0', f'train.ckpt_every={m}', f'train.max_minutes={a.minutes}'),
-            resume=False, progress=a.progress)
+        prior, ploop = train_prior(
+            'emoji64',
+            out / 'runs' / 'prior',
+            overrides=(
+                f'latents={out / "runs" / "latents"}',
+                'vqgan=',
+                f'train.steps={m}',
+                'train.warmup_steps=100',
+                f'train.eval_every={m}',
+                'train.sample_every=0',
+                f'train.ckpt_every={m}',
+                f'train.max_minutes={a.minutes}',
+            ),
+            resume=False,
+            progress=a.progress,
+        )
         from megapixel_sundae.core import read_metrics
+
         val = read_metrics(out / 'runs' / 'prior', 'val')
-        summary['prior'] = {'steps': ploop.step, 'minutes': round((time.time() - t0) / 60, 2),
-                            'val': {k: round(v, 4) for k, v in (val[-1] if val else {}).items() if k.startswith(('loss', 'acc'))}}
+        summary['prior'] = {
+            'steps': ploop.step,
+            'minutes': round((time.time() - t0) / 60, 2),
+            'val': {k: round(v, 4) for k, v in (val[-1] if val else {}).items() if k.startswith(('loss', 'acc'))},
+        }
         prior.eval()
     val_imgs = EmojiDataset('val', 64).tensors()
     summary['reconstruction'] = {k: round(v, 4) for k, v in reconstruction_metrics(vq, val_imgs).items()}
     log(f"4/4 sampling {a.samples} images ({a.steps} steps at most), the progression GIF and inpainting")
     grid = vq.config.grid(64)
-    s = sample(prior, a.samples, grid=grid, steps=a.steps, temperature=(1.0, 0.7), seed=a.seed, progress=False,
-               return_history=True)
-    t0 = time.time(); imgs = decode(vq, s.tokens); t_dec = time.time() - t0
+    s = sample(
+        prior,
+        a.samples,
+        grid=grid,
+        steps=a.steps,
+        temperature=(1.0, 0.7),
+        seed=a.seed,
+        progress=False,
+        return_history=True,
+    )
+    t0 = time.time()
+    imgs = decode(vq, s.tokens)
+    t_dec = time.time() - t0
     save_image(imgs, out / 'samples.png', nrow=16)
     # the progression of the first 16 samples (the sampler's randomness is per sample, so this is their own chain)
     save_progression_gif(vq, [z[:16] for z in s.history], out / 'progression.gif', every=1, nrow=8)
@@ -219,14 +504,30 @@ def cmd_demo(a) -> dict:
         r = inpaint(prior, vq, picks, mk, samples=1, steps=a.steps, seed=a.seed, cover='any', progress=False)
         rows += [picks, torch.where(mk, torch.zeros(()), picks), r.images]
     save_image(torch.cat(rows), out / 'inpainting.png', nrow=4)
-    summary['sampling'] = {'samples': a.samples, 'max_steps': a.steps, 'steps_taken_mean': round(s.steps.float().mean().item(), 2),
-                           'steps_taken_min': int(s.steps.min()), 'steps_taken_max': int(s.steps.max()),
-                           'ms_per_sample_chain': round(s.seconds / a.samples * 1000, 1),
-                           'ms_per_sample_decode': round(t_dec / a.samples * 1000, 1),
-                           'device': str(next(prior.parameters()).device), 'threads': torch.get_num_threads()}
+    summary['sampling'] = {
+        'samples': a.samples,
+        'max_steps': a.steps,
+        'steps_taken_mean': round(s.steps.float().mean().item(), 2),
+        'steps_taken_min': int(s.steps.min()),
+        'steps_taken_max': int(s.steps.max()),
+        'ms_per_sample_chain': round(s.seconds / a.samples * 1000, 1),
+        'ms_per_sample_decode': round(t_dec / a.samples * 1000, 1),
+        'device': str(next(prior.parameters()).device),
+        'threads': torch.get_num_threads(),
+    }
     if a.eval_samples:
         from megapixel_sundae.evaluation import evaluate_samples
-        es = sample(prior, a.eval_samples, grid=grid, steps=a.steps, temperature=(1.0, 0.7), seed=a.seed + 1, batch_size=128, progress=False)
+
+        es = sample(
+            prior,
+            a.eval_samples,
+            grid=grid,
+            steps=a.steps,
+            temperature=(1.0, 0.7),
+            seed=a.seed + 1,
+            batch_size=128,
+            progress=False,
+        )
         m = evaluate_samples(decode(vq, es.tokens), reference='emoji:test', metrics=('fid', 'kid', 'prdc'))
         summary['sample_quality'] = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in m.items()}
     summary['total_minutes'] = round((time.time() - t_all) / 60, 2)
@@ -234,115 +535,83 @@ def cmd_demo(a) -> dict:
     (out / 'summary.json').write_text(json.dumps(summary, indent=2) + '\n')
     log(f"done in {summary['total_minutes']} min: wrote {', '.join(summary['files'])} to {out}/")
     if not a.use_pretrained:
-        print("These models trained for minutes, so the pictures are rough; the longer-trained models in "
-              f"{a.pretrained}/ give the quality shown in the docs: megapixel-sundae demo --use-pretrained")
+        print(
+            "These models trained for minutes, so the pictures are rough; the longer-trained models in "
+            f"{a.pretrained}/ give the quality shown in the docs: megapixel-sundae demo --use-pretrained"
+        )
     print(json.dumps({k: summary[k] for k in summary if k != 'files'}, indent=1))
     return summary
 
-# %% ../nbs/10_cli.ipynb #a4a49711
-def build_parser() -> argparse.ArgumentParser:
-    "The `megapixel-sundae` argument parser."
-    p = argparse.ArgumentParser(prog='megapixel-sundae', formatter_class=argparse.RawDescriptionHelpFormatter,
-        description='Megapixel image generation with step-unrolled denoising autoencoders (SUNDAE + VQ-GAN).\n\n'
-                    'Stage 1: train-vqgan, then encode a dataset into tokens. Stage 2: train the SUNDAE prior on the tokens.\n'
-                    'Then sample or inpaint. `demo` does all of it at small scale on the built-in emoji dataset.')
-    sub = p.add_subparsers(dest='command', metavar='COMMAND')
-    dev = lambda q: q.add_argument('--device', default=None, help='cuda, cuda:1 or cpu (default: CUDA if available)')
-
-    def train_cmd(name, helptext, presets):
-        q = sub.add_parser(name, help=helptext, description=helptext + f" CONFIG is a preset ({presets}) or a .json/.toml "
-                           "config file; then any key=value overrides, e.g. train.steps=1000 train.batch_size=16.")
-        q.add_argument('config', help=f'preset name ({presets}) or config file')
-        q.add_argument('overrides', nargs='*', help='key=value settings that replace the config\'s (nested keys with dots)')
-        q.add_argument('--out', required=True, help='run folder (resumed if it holds a checkpoint)')
-        q.add_argument('--no-resume', action='store_true', help='start afresh even if --out holds a checkpoint')
-        dev(q); return q
-    train_cmd('train-vqgan', 'Train a VQ-GAN (stage 1).', 'emoji64, ffhq256, ffhq1024').set_defaults(func=cmd_train_vqgan)
-    train_cmd('train', 'Train a SUNDAE prior on a latent dataset (stage 2).', 'emoji64, ffhq256, ffhq1024').set_defaults(func=cmd_train)
-
-    q = sub.add_parser('encode', help='encode images into a latent dataset', description='Encode the train and val '
-                       'splits of a dataset with a trained VQ-GAN into a latent dataset (uint16 tokens + latents.json). Resumable.')
-    q.add_argument('--vqgan', required=True, help='VQ-GAN folder (e.g. RUN/model)')
-    q.add_argument('--data', required=True, help="'emoji', 'shapes' or a folder of images")
-    q.add_argument('--size', type=int, default=None, help='image side (default: the VQ-GAN\'s config resolution)')
-    q.add_argument('--flips', action='store_true', help='also store every image mirrored')
-    q.add_argument('--batch-size', type=int, default=64)
-    q.add_argument('--limit', type=int, default=None, help='encode at most this many images per split (for a quick try)')
-    q.add_argument('--out', required=True, help='output folder'); dev(q); q.set_defaults(func=cmd_encode)
-
-    def gen_opts(q):
-        q.add_argument('--prior', required=True, help='prior folder (e.g. RUN/model or pretrained/emoji64/prior)')
-        q.add_argument('--vqgan', required=True, help='VQ-GAN folder (e.g. pretrained/emoji64/vqgan)')
-        q.add_argument('--steps', type=int, default=50, help='maximum sampling steps (default 50)')
-        q.add_argument('--temperature', type=float, nargs='+', default=[1.0, 0.7], help='τ, or START END annealed linearly (default 1.0 0.7)')
-        q.add_argument('--proportion', default='auto', help="fraction of tokens updated per step: 'auto' (1 below 20 steps, else 0.5), P, or START,END")
-        q.add_argument('--seed', type=int, default=0)
-        q.add_argument('--out', required=True, help='output folder'); dev(q)
-    q = sub.add_parser('sample', help='sample images', description='Sample images from a trained prior and VQ-GAN: '
-                       'grid.png, images/*.png, tokens.pt, summary.json (and progression.gif with --gif).')
-    gen_opts(q)
-    q.add_argument('-n', type=int, default=64, help='number of samples (default 64)')
-    q.add_argument('--size', type=int, nargs='+', default=None, help='image H [W] (default: the VQ-GAN\'s resolution); any multiple of f')
-    q.add_argument('--min-steps', type=int, default=10, help='no sample freezes before this step (default 10)')
-    q.add_argument('--no-early-stop', action='store_true', help='run every sample for all --steps')
-    q.add_argument('--batch-size', type=int, default=64)
-    q.add_argument('--label', type=int, default=None, help='class label for a class-conditional prior')
-    q.add_argument('--gif', action='store_true', help='also write the sampling progression of 16 samples as a GIF')
-    q.set_defaults(func=cmd_sample)
-
-    q = sub.add_parser('inpaint', help='inpaint part of an image', description='Regenerate the masked part of an image. '
-                       'MASK: a PNG (white = regenerate) or rect:TOP,LEFT,HEIGHT,WIDTH | half:right | outpaint:0.25 | brush:SEED.')
-    gen_opts(q)
-    q.add_argument('--image', required=True, help='image file (resized and center-cropped to --size)')
-    q.add_argument('--mask', required=True, help='mask PNG or shape (see above)')
-    q.add_argument('--size', type=int, default=None, help='image side (default: the VQ-GAN\'s resolution)')
-    q.add_argument('--samples', type=int, default=4, help='inpaintings to draw (default 4)')
-    q.add_argument('--cover', choices=('all', 'any'), default='all', help="'all': regenerate a token if its whole block is masked (paper); 'any': if any pixel is")
-    q.add_argument('--paste-back', action='store_true', help='keep the original pixels outside the mask exactly')
-    q.set_defaults(func=cmd_inpaint)
-
-    q = sub.add_parser('evaluate', help='FID/KID/PRDC of samples, or --speed', description='Score a folder of samples '
-                       'against a reference with FID, KID, precision/recall and PRDC (torch-fidelity + prdc), or time sampling '
-                       'with --speed. The default features are the package\'s offline emoji network; --extractor inception '
-                       'needs torch-fidelity\'s Inception weights file.')
-    q.add_argument('--samples', default=None, help='folder of sample images')
-    q.add_argument('--reference', default='emoji:test', help="reference images: 'emoji:test', 'emoji:val', a folder, ... (default emoji:test)")
-    q.add_argument('--metrics', nargs='+', default=['fid', 'kid', 'prdc'], help='any of fid kid isc prc prdc (default fid kid prdc)')
-    q.add_argument('--extractor', choices=('emoji', 'inception'), default='emoji')
-    q.add_argument('--weights', default=None, help="the extractor's weights file (default: shipped / torch cache)")
-    q.add_argument('--k', type=int, default=5, help='PRDC nearest neighbours (default 5)')
-    q.add_argument('--speed', action='store_true', help='time sampling + decoding instead (needs --prior and --vqgan)')
-    q.add_argument('--prior', default=None); q.add_argument('--vqgan', default=None)
-    q.add_argument('-n', type=int, default=64, help='--speed: samples per timed run')
-    q.add_argument('--batch-size', type=int, default=64); q.add_argument('--steps', type=int, default=50)
-    q.add_argument('--precision', default='auto', help="--speed: 'auto' (bf16 on CUDA, fp32 on CPU), 'fp32' or 'bf16'")
-    q.add_argument('--repeats', type=int, default=3)
-    q.add_argument('--out', default=None, help='also write the results to this JSON file'); dev(q)
-    q.set_defaults(func=cmd_evaluate)
-
-    q = sub.add_parser('demo', help='the whole method at small scale on CPU (~10 min)', description='Train the emoji64 '
-                       'VQ-GAN and prior briefly, then sample, write a progression GIF and an inpainting example, with a summary.')
+# %% ../nbs/10_cli.ipynb #b8d81633
+def add_demo_parser(sub):
+    "`demo`: the whole method at small scale."
+    q = sub.add_parser(
+        'demo',
+        help='the whole method at small scale on CPU (~10 min)',
+        description='Train the emoji64 VQ-GAN and prior briefly, then sample, write a progression GIF and an '
+        'inpainting example, with a summary.',
+    )
     q.add_argument('--out', default='demo_out', help='output folder (default: demo_out)')
     q.add_argument('--vqgan-steps', type=int, default=500, help='VQ-GAN training steps (default 500)')
     q.add_argument('--prior-steps', type=int, default=400, help='prior training steps (default 400)')
-    q.add_argument('--minutes', type=float, default=4.0, help='time cap per training stage in minutes (default 4); a stage stops at its steps or its cap')
+    q.add_argument(
+        '--minutes',
+        type=float,
+        default=4.0,
+        help='time cap per training stage in minutes (default 4); a stage stops at its steps or its cap',
+    )
     q.add_argument('--samples', type=int, default=64, help='samples in the grid (default 64)')
     q.add_argument('--steps', type=int, default=50, help='maximum sampling steps (default 50)')
-    q.add_argument('--eval-samples', type=int, default=388, help='samples scored with FID/KID/PRDC against the emoji test split (0 = skip)')
+    q.add_argument(
+        '--eval-samples',
+        type=int,
+        default=388,
+        help='samples scored with FID/KID/PRDC against the emoji test split (0 = skip)',
+    )
     q.add_argument('--seed', type=int, default=0)
     q.add_argument('--use-pretrained', action='store_true', help='skip training; use the models in --pretrained')
-    q.add_argument('--pretrained', default='pretrained/emoji64', help='folder with vqgan/ and prior/ (default pretrained/emoji64)')
+    q.add_argument(
+        '--pretrained', default='pretrained/emoji64', help='folder with vqgan/ and prior/ (default pretrained/emoji64)'
+    )
     q.add_argument('--progress', action='store_true', help='show progress bars')
     q.set_defaults(func=cmd_demo)
+
+# %% ../nbs/10_cli.ipynb #aac88f14
+SUBCOMMANDS = [
+    add_train_parsers,
+    add_encode_parser,
+    add_sample_parser,
+    add_inpaint_parser,
+    add_evaluate_parser,
+    add_demo_parser,
+]  # each registers its sub-command(s) on the parser's subparsers
+
+
+def build_parser() -> argparse.ArgumentParser:
+    "The `megapixel-sundae` argument parser: one sub-command per job."
+    p = argparse.ArgumentParser(
+        prog='megapixel-sundae',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description='Megapixel image generation with step-unrolled denoising autoencoders (SUNDAE + VQ-GAN).\n\n'
+        'Stage 1: train-vqgan, then encode a dataset into tokens. Stage 2: train the SUNDAE prior on the tokens.\n'
+        'Then sample or inpaint. `demo` does all of it at small scale on the built-in emoji dataset.',
+    )
+    sub = p.add_subparsers(dest='command', metavar='COMMAND')
+    for add in SUBCOMMANDS:
+        add(sub)
     return p
+
 
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `megapixel-sundae` console script."
     p = build_parser()
     args = p.parse_args(argv)
     if not getattr(args, 'func', None):
-        p.print_help(); return 2
-    try: args.func(args)
+        p.print_help()
+        return 2
+    try:
+        args.func(args)
     except (FileNotFoundError, ValueError, RuntimeError) as e:
-        print(f"megapixel-sundae {args.command}: error: {e}", file=sys.stderr); return 1
+        print(f"megapixel-sundae {args.command}: error: {e}", file=sys.stderr)
+        return 1
     return 0

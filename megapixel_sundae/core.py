@@ -5,9 +5,9 @@
 # %% ../nbs/00_core.ipynb #7ce88273
 from __future__ import annotations
 import ast, contextlib, dataclasses, hashlib, io, json, math, os, random, shutil, sys, time, types, typing, uuid
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import torch
@@ -17,15 +17,16 @@ from PIL import Image
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'seed_everything', 'rng_state', 'set_rng_state', 'categorical_from_uniform', 'sample_categorical',
-           'default_device', 'resolve_precision', 'autocast', 'atomic_write_bytes', 'Config', 'to_toml', 'dist_info',
-           'init_distributed', 'is_main', 'barrier', 'all_reduce_', 'atomic_dir', 'resolve_checkpoint',
+           'default_device', 'resolve_precision', 'autocast', 'patch_to', 'atomic_write_bytes', 'Config', 'to_toml',
+           'dist_info', 'init_distributed', 'is_main', 'barrier', 'all_reduce_', 'atomic_dir', 'resolve_checkpoint',
            'save_checkpoint', 'Checkpoint', 'load_checkpoint', 'Pretrained', 'to_uint8', 'from_uint8', 'make_grid',
            'save_image', 'PNG', 'show', 'save_gif', 'TrainConfig', 'lr_factor', 'EMA', 'ResumableBatches', 'TrainTask',
            'Loop', 'read_metrics', 'fit']
 
 # %% ../nbs/00_core.ipynb #e9d5742e
-def seed_everything(seed: int, # the seed for Python, NumPy and PyTorch (CPU and every CUDA device)
-                   ) -> int:
+def seed_everything(
+    seed: int,  # the seed for Python, NumPy and PyTorch (CPU and every CUDA device)
+) -> int:
     "Seed every random number generator a run touches; returns `seed`."
     random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -36,57 +37,92 @@ def seed_everything(seed: int, # the seed for Python, NumPy and PyTorch (CPU and
 def rng_state() -> dict:
     "The state of every RNG, as a dict that `torch.load(weights_only=True)` can read back."
     st = np.random.get_state()
-    state = {'python': random.getstate(),
-             'numpy': {'name': st[0], 'keys': torch.from_numpy(st[1].astype(np.int64)), 'pos': int(st[2]),
-                       'has_gauss': int(st[3]), 'cached_gaussian': float(st[4])},
-             'torch': torch.get_rng_state()}
-    if torch.cuda.is_available(): state['cuda'] = torch.cuda.get_rng_state_all()
+    state = {
+        'python': random.getstate(),
+        'numpy': {
+            'name': st[0],
+            'keys': torch.from_numpy(st[1].astype(np.int64)),
+            'pos': int(st[2]),
+            'has_gauss': int(st[3]),
+            'cached_gaussian': float(st[4]),
+        },
+        'torch': torch.get_rng_state(),
+    }
+    if torch.cuda.is_available():
+        state['cuda'] = torch.cuda.get_rng_state_all()
     return state
+
 
 def set_rng_state(state: dict):
     "Restore the RNG states captured by `rng_state`."
     py = state['python']
     random.setstate((py[0], tuple(py[1]), py[2]))
     n = state['numpy']
-    np.random.set_state((n['name'], n['keys'].numpy().astype(np.uint32), n['pos'], n['has_gauss'], n['cached_gaussian']))
+    np.random.set_state(
+        (n['name'], n['keys'].numpy().astype(np.uint32), n['pos'], n['has_gauss'], n['cached_gaussian'])
+    )
     torch.set_rng_state(state['torch'])
-    if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
+    if 'cuda' in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state['cuda'])
 
 # %% ../nbs/00_core.ipynb #c4ed891e
-def categorical_from_uniform(logits: torch.Tensor, # [..., v]
-                             u: torch.Tensor, # uniforms [...] in [0, 1)
-                            ) -> torch.Tensor:
+def categorical_from_uniform(
+    logits: torch.Tensor,  # [..., v]
+    u: torch.Tensor,  # uniforms [...] in [0, 1)
+) -> torch.Tensor:
     "Sample from `softmax(logits)` by inverting its CDF at `u`."
     cdf = torch.softmax(logits.float(), -1).cumsum(-1)
     idx = torch.searchsorted(cdf, (u * cdf[..., -1]).unsqueeze(-1).contiguous()).squeeze(-1)
     return idx.clamp_max(logits.shape[-1] - 1)
+
 
 def sample_categorical(logits: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     "One draw from `softmax(logits)` per position (uniforms from `generator` or the global RNG)."
     return categorical_from_uniform(logits, torch.rand(logits.shape[:-1], device=logits.device, generator=generator))
 
 # %% ../nbs/00_core.ipynb #df3524b5
-def default_device(device: str | torch.device | None = None # a device to use as given; `None` picks CUDA if present
-                  ) -> torch.device:
+def default_device(
+    device: str | torch.device | None = None,  # a device to use as given; `None` picks CUDA if present
+) -> torch.device:
     "`device` as a `torch.device`, or CUDA when available, else CPU."
-    if device is not None: return torch.device(device)
+    if device is not None:
+        return torch.device(device)
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+
 
 PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')
 
-def resolve_precision(precision: str, # 'auto' (bf16 on CUDA, fp32 elsewhere), 'fp32', 'bf16' or 'fp16'
-                      device: torch.device) -> torch.dtype:
+
+def resolve_precision(
+    precision: str,  # 'auto' (bf16 on CUDA, fp32 elsewhere), 'fp32', 'bf16' or 'fp16'
+    device: torch.device,
+) -> torch.dtype:
     "The compute dtype that `precision` means on `device`."
-    if precision not in PRECISIONS: raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
-    if precision == 'auto': return torch.bfloat16 if device.type == 'cuda' else torch.float32
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    if precision == 'auto':
+        return torch.bfloat16 if device.type == 'cuda' else torch.float32
     return {'fp32': torch.float32, 'bf16': torch.bfloat16, 'fp16': torch.float16}[precision]
+
 
 def autocast(device: torch.device | str, precision: str = 'auto'):
     "A mixed-precision context for `device`: a no-op for fp32, `torch.autocast` otherwise."
     device = torch.device(device)
     dtype = resolve_precision(precision, device)
-    if dtype == torch.float32: return contextlib.nullcontext()
+    if dtype == torch.float32:
+        return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=dtype)
+
+# %% ../nbs/00_core.ipynb #acae54e37e7d407bbb7b55eff062a284
+def patch_to(cls: type):
+    "Decorator: attach the function to `cls` as the method of the same name (one method per notebook cell)."
+
+    def attach(f):
+        f.__qualname__ = f'{cls.__name__}.{f.__name__}'
+        setattr(cls, f.__name__, f)
+        return f
+
+    return attach
 
 # %% ../nbs/00_core.ipynb #f7a1397e
 def atomic_write_bytes(path: str | Path, data: bytes):
@@ -96,15 +132,19 @@ def atomic_write_bytes(path: str | Path, data: bytes):
     tmp = path.with_name(f'.{path.name}.tmp-{uuid.uuid4().hex[:8]}')
     try:
         with open(tmp, 'wb') as f:
-            f.write(data); f.flush(); os.fsync(f.fileno())
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
-        if tmp.exists(): tmp.unlink()
+        if tmp.exists():
+            tmp.unlink()
 
 # %% ../nbs/00_core.ipynb #0a611bf2
 def _hints(cls) -> dict:
     mod = sys.modules.get(cls.__module__)
     return typing.get_type_hints(cls, vars(mod) if mod else None)
+
 
 def _strip_optional(tp):
     args = typing.get_args(tp)
@@ -113,61 +153,83 @@ def _strip_optional(tp):
         return rest[0] if len(rest) == 1 else tp, True
     return tp, False
 
+
 def _to_tuple(v):
     return tuple(_to_tuple(x) for x in v) if isinstance(v, (list, tuple)) else v
+
 
 def _convert(tp, v, where: str):
     "Convert a JSON-like value `v` to the annotated type `tp`."
     tp, optional = _strip_optional(tp)
     if v is None:
-        if optional or tp is Any: return None
+        if optional or tp is Any:
+            return None
         raise ValueError(f"{where}: None is not allowed here")
     if is_dataclass(tp):
-        if isinstance(v, tp): return v
-        if not isinstance(v, Mapping): raise ValueError(f"{where}: expected a table of {tp.__name__} fields, got {v!r}")
+        if isinstance(v, tp):
+            return v
+        if not isinstance(v, Mapping):
+            raise ValueError(f"{where}: expected a table of {tp.__name__} fields, got {v!r}")
         return tp.from_dict(v, _where=where)
     origin = typing.get_origin(tp)
     if origin is tuple or tp is tuple:
-        if not isinstance(v, (list, tuple)): raise ValueError(f"{where}: expected a tuple, got {v!r}")
+        if not isinstance(v, (list, tuple)):
+            raise ValueError(f"{where}: expected a tuple, got {v!r}")
         return _to_tuple(v)
     if tp is bool:
-        if isinstance(v, bool): return v
+        if isinstance(v, bool):
+            return v
         raise ValueError(f"{where}: expected true/false, got {v!r}")
     if tp is int:
         if isinstance(v, bool) or not isinstance(v, int):
-            if isinstance(v, float) and v.is_integer(): return int(v)
+            if isinstance(v, float) and v.is_integer():
+                return int(v)
             raise ValueError(f"{where}: expected an integer, got {v!r}")
         return v
     if tp is float:
-        if isinstance(v, bool) or not isinstance(v, (int, float)): raise ValueError(f"{where}: expected a number, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ValueError(f"{where}: expected a number, got {v!r}")
         return float(v)
     if tp is str:
-        if not isinstance(v, str): raise ValueError(f"{where}: expected a string, got {v!r}")
+        if not isinstance(v, str):
+            raise ValueError(f"{where}: expected a string, got {v!r}")
         return v
     return _to_tuple(v) if isinstance(v, list) else v
+
 
 def _parse_cli_value(text: str, tp):
     "Parse the text of a `key=value` override for a field of type `tp`."
     base, optional = _strip_optional(tp)
     low = text.strip().lower()
-    if low in ('none', 'null'): return None
+    if low in ('none', 'null'):
+        return None
     if base is bool:
-        if low in ('true', '1', 'yes', 'on'): return True
-        if low in ('false', '0', 'no', 'off'): return False
+        if low in ('true', '1', 'yes', 'on'):
+            return True
+        if low in ('false', '0', 'no', 'off'):
+            return False
         raise ValueError(f"expected true/false, got {text!r}")
-    if base is str: return text
-    try: return ast.literal_eval(text)
-    except (ValueError, SyntaxError): return text
+    if base is str:
+        return text
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
 
 # %% ../nbs/00_core.ipynb #6ef95725
 class Config:
     "Mixin for frozen dataclasses: dict/JSON/TOML round trips and `key=value` overrides."
+
     def to_dict(self) -> dict:
         "Plain nested dict (tuples become lists) of this config."
+
         def conv(v):
-            if is_dataclass(v): return {f.name: conv(getattr(v, f.name)) for f in fields(v)}
-            if isinstance(v, (list, tuple)): return [conv(x) for x in v]
+            if is_dataclass(v):
+                return {f.name: conv(getattr(v, f.name)) for f in fields(v)}
+            if isinstance(v, (list, tuple)):
+                return [conv(x) for x in v]
             return v
+
         return conv(self)
 
     @classmethod
@@ -176,8 +238,10 @@ class Config:
         names = {f.name for f in fields(cls) if f.init}
         unknown = set(d) - names
         if unknown:
-            raise ValueError(f"{cls.__name__}{' at ' + _where if _where else ''}: unknown field(s) "
-                             f"{sorted(unknown)}; valid fields are {sorted(names)}")
+            raise ValueError(
+                f"{cls.__name__}{' at ' + _where if _where else ''}: unknown field(s) "
+                f"{sorted(unknown)}; valid fields are {sorted(names)}"
+            )
         hints = _hints(cls)
         kw = {k: _convert(hints[k], v, f"{_where + '.' if _where else ''}{k}") for k, v in d.items()}
         return cls(**kw)
@@ -186,40 +250,53 @@ class Config:
         "A copy with `key=value` overrides applied (nested keys with dots, e.g. `train.lr=3e-5`)."
         d = self.to_dict()
         for o in overrides:
-            if '=' not in o: raise ValueError(f"override {o!r} is not of the form key=value")
+            if '=' not in o:
+                raise ValueError(f"override {o!r} is not of the form key=value")
             key, text = o.split('=', 1)
             parts, cls, node = key.strip().split('.'), type(self), d
             for i, p in enumerate(parts):
                 hints = {f.name: _hints(cls)[f.name] for f in fields(cls) if f.init}
                 if p not in hints:
-                    raise ValueError(f"unknown config key {'.'.join(parts[:i + 1])!r}; valid keys here: {sorted(hints)}")
+                    raise ValueError(
+                        f"unknown config key {'.'.join(parts[: i + 1])!r}; valid keys here: {sorted(hints)}"
+                    )
                 tp = _strip_optional(hints[p])[0]
                 if i < len(parts) - 1:
-                    if not is_dataclass(tp): raise ValueError(f"{'.'.join(parts[:i + 1])!r} is not a nested config")
+                    if not is_dataclass(tp):
+                        raise ValueError(f"{'.'.join(parts[: i + 1])!r} is not a nested config")
                     cls, node = tp, node[p]
                 else:
-                    try: node[p] = _parse_cli_value(text, hints[p])
-                    except ValueError as e: raise ValueError(f"{key}: {e}") from None
+                    try:
+                        node[p] = _parse_cli_value(text, hints[p])
+                    except ValueError as e:
+                        raise ValueError(f"{key}: {e}") from None
         return type(self).from_dict(d)
 
     def save(self, path: str | Path):
         "Write as JSON (`.json`) or TOML (`.toml`), atomically."
         path = Path(path)
-        if path.suffix == '.toml': text = to_toml(self.to_dict(), self)
-        elif path.suffix == '.json': text = json.dumps(self.to_dict(), indent=2) + '\n'
-        else: raise ValueError(f"config files must end in .json or .toml, got {path.name!r}")
+        if path.suffix == '.toml':
+            text = to_toml(self.to_dict(), self)
+        elif path.suffix == '.json':
+            text = json.dumps(self.to_dict(), indent=2) + '\n'
+        else:
+            raise ValueError(f"config files must end in .json or .toml, got {path.name!r}")
         atomic_write_bytes(path, text.encode())
 
     @classmethod
     def load(cls, path: str | Path):
         "Read a config written by `save` (JSON or TOML)."
         path = Path(path)
-        if not path.exists(): raise FileNotFoundError(f"config file not found: {path}")
+        if not path.exists():
+            raise FileNotFoundError(f"config file not found: {path}")
         if path.suffix == '.toml':
-            try: import tomllib
-            except ModuleNotFoundError: import tomli as tomllib
+            try:
+                import tomllib
+            except ModuleNotFoundError:
+                import tomli as tomllib
             return cls.from_dict(tomllib.loads(path.read_text()))
-        if path.suffix == '.json': return cls.from_dict(json.loads(path.read_text()))
+        if path.suffix == '.json':
+            return cls.from_dict(json.loads(path.read_text()))
         raise ValueError(f"config files must end in .json or .toml, got {path.name!r}")
 
     def fingerprint(self) -> str:
@@ -228,13 +305,18 @@ class Config:
 
 # %% ../nbs/00_core.ipynb #b8ce10a9
 def _toml_value(v) -> str:
-    if isinstance(v, bool): return 'true' if v else 'false'
+    if isinstance(v, bool):
+        return 'true' if v else 'false'
     if isinstance(v, (int, float)):
-        if isinstance(v, float) and not math.isfinite(v): return ('-' if v < 0 else '') + ('inf' if math.isinf(v) else 'nan')
+        if isinstance(v, float) and not math.isfinite(v):
+            return ('-' if v < 0 else '') + ('inf' if math.isinf(v) else 'nan')
         return repr(v)
-    if isinstance(v, str): return json.dumps(v)
-    if isinstance(v, (list, tuple)): return '[' + ', '.join(_toml_value(x) for x in v) + ']'
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, (list, tuple)):
+        return '[' + ', '.join(_toml_value(x) for x in v) + ']'
     raise TypeError(f"cannot write {type(v).__name__} to TOML")
+
 
 def to_toml(d: dict, cfg=None, _prefix: str = '') -> str:
     "Write a nested dict of scalars, lists and tables as TOML."
@@ -244,13 +326,18 @@ def to_toml(d: dict, cfg=None, _prefix: str = '') -> str:
             default = None
             if cfg is not None:
                 f = next(f for f in fields(cfg) if f.name == k)
-                default = f.default if f.default is not dataclasses.MISSING else \
-                    (f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+                default = (
+                    f.default
+                    if f.default is not dataclasses.MISSING
+                    else (f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+                )
             if default is not None:
                 raise ValueError(f"{_prefix}{k} is None but defaults to {default!r}; TOML has no null, save as .json")
             continue
-        if isinstance(v, dict): tables.append((k, v))
-        else: lines.append(f"{k} = {_toml_value(v)}")
+        if isinstance(v, dict):
+            tables.append((k, v))
+        else:
+            lines.append(f"{k} = {_toml_value(v)}")
     out = '\n'.join(lines) + ('\n' if lines else '')
     for k, v in tables:
         sub = getattr(cfg, k) if cfg is not None else None
@@ -260,32 +347,40 @@ def to_toml(d: dict, cfg=None, _prefix: str = '') -> str:
 # %% ../nbs/00_core.ipynb #08df27cc
 def dist_info() -> tuple[int, int, int]:
     "(rank, local_rank, world_size) from torchrun's environment, or (0, 0, 1)."
-    if dist.is_available() and dist.is_initialized(): return dist.get_rank(), int(os.environ.get('LOCAL_RANK', 0)), dist.get_world_size()
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), int(os.environ.get('LOCAL_RANK', 0)), dist.get_world_size()
     return int(os.environ.get('RANK', 0)), int(os.environ.get('LOCAL_RANK', 0)), int(os.environ.get('WORLD_SIZE', 1))
+
 
 def init_distributed(device: torch.device | None = None) -> torch.device:
     "Start the process group when launched by torchrun (gloo on CPU, nccl on CUDA); returns this rank's device."
     rank, local_rank, world = dist_info()
     if device is None:
         device = torch.device('cuda', local_rank) if torch.cuda.is_available() else torch.device('cpu')
-    if device.type == 'cuda': torch.cuda.set_device(device)
+    if device.type == 'cuda':
+        torch.cuda.set_device(device)
     if world > 1 and not dist.is_initialized():
         dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
     return device
+
 
 def is_main() -> bool:
     "True on rank 0 (and when not distributed)."
     return dist_info()[0] == 0
 
+
 def barrier():
     "Wait for every rank (no-op when not distributed)."
-    if dist.is_available() and dist.is_initialized(): dist.barrier()
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+
 
 def all_reduce_(t: torch.Tensor, op: str = 'sum') -> torch.Tensor:
     "In-place all-reduce of `t` across ranks (`sum` or `mean`); no-op when not distributed."
     if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
         dist.all_reduce(t)
-        if op == 'mean': t /= dist.get_world_size()
+        if op == 'mean':
+            t /= dist.get_world_size()
     return t
 
 # %% ../nbs/00_core.ipynb #4fa96591
@@ -299,49 +394,66 @@ def atomic_dir(path: str | Path):
     tmp.mkdir()
     try:
         yield tmp
-        if path.exists(): os.rename(path, old)
+        if path.exists():
+            os.rename(path, old)
         os.rename(tmp, path)
-        if old.exists(): shutil.rmtree(old)
+        if old.exists():
+            shutil.rmtree(old)
     finally:
-        if tmp.exists(): shutil.rmtree(tmp)
+        if tmp.exists():
+            shutil.rmtree(tmp)
+
 
 def resolve_checkpoint(path: str | Path) -> Path:
     "The checkpoint folder at `path`, recovering the previous one if a swap was interrupted."
     path = Path(path)
-    if (path / 'config.json').exists(): return path
-    olds = sorted(path.parent.glob(f'.{path.name}.old-*'), key=lambda p: p.stat().st_mtime) if path.parent.exists() else []
+    if (path / 'config.json').exists():
+        return path
+    olds = (
+        sorted(path.parent.glob(f'.{path.name}.old-*'), key=lambda p: p.stat().st_mtime) if path.parent.exists() else []
+    )
     olds = [o for o in olds if (o / 'config.json').exists()]
-    if not path.exists() and olds: return olds[-1]
-    if path.exists(): raise FileNotFoundError(f"{path} is not a checkpoint folder (no config.json in it)")
+    if not path.exists() and olds:
+        return olds[-1]
+    if path.exists():
+        raise FileNotFoundError(f"{path} is not a checkpoint folder (no config.json in it)")
     raise FileNotFoundError(f"checkpoint folder not found: {path}")
 
 # %% ../nbs/00_core.ipynb #94645a94
 def _jsonable(config) -> dict:
-    if isinstance(config, Config): return config.to_dict()
-    if is_dataclass(config): return dataclasses.asdict(config)
+    if isinstance(config, Config):
+        return config.to_dict()
+    if is_dataclass(config):
+        return dataclasses.asdict(config)
     return dict(config)
 
-def save_checkpoint(path: str | Path, # the checkpoint folder (created or replaced atomically)
-                    state_dict: Mapping[str, torch.Tensor], # the weights (a module's `state_dict()`)
-                    config: Config | Mapping, # what the weights are; stored as config.json
-                    kind: str | None = None, # the class the weights belong to, stored beside the config
-                    training_state: Mapping | None = None, # optimizer/scheduler/step/RNG for resuming, or None
-                    dtype: torch.dtype | None = None, # cast floating-point weights (e.g. `torch.float16` for small files)
-                    extra: Mapping | None = None, # more JSON-able metadata for config.json
-                   ) -> Path:
+
+def save_checkpoint(
+    path: str | Path,  # the checkpoint folder (created or replaced atomically)
+    state_dict: Mapping[str, torch.Tensor],  # the weights (a module's `state_dict()`)
+    config: Config | Mapping,  # what the weights are; stored as config.json
+    kind: str | None = None,  # the class the weights belong to, stored beside the config
+    training_state: Mapping | None = None,  # optimizer/scheduler/step/RNG for resuming, or None
+    dtype: torch.dtype | None = None,  # cast floating-point weights (e.g. `torch.float16` for small files)
+    extra: Mapping | None = None,  # more JSON-able metadata for config.json
+) -> Path:
     "Write a checkpoint folder (`config.json`, `model.safetensors`, optional `training_state.pt`) atomically."
     from safetensors.torch import save_file
+
     tensors = {}
     for k, v in state_dict.items():
         v = v.detach().to('cpu')
-        if dtype is not None and v.is_floating_point(): v = v.to(dtype)
+        if dtype is not None and v.is_floating_point():
+            v = v.to(dtype)
         tensors[k] = v.contiguous().clone() if v.storage_offset() or not v.is_contiguous() else v.contiguous()
     meta = {'format': 'megapixel_sundae/1', 'kind': kind, 'config': _jsonable(config), **(extra or {})}
     with atomic_dir(path) as tmp:
         (tmp / 'config.json').write_text(json.dumps(meta, indent=2) + '\n')
         save_file(_dedup(tensors), str(tmp / 'model.safetensors'))
-        if training_state is not None: torch.save(dict(training_state), tmp / 'training_state.pt')
+        if training_state is not None:
+            torch.save(dict(training_state), tmp / 'training_state.pt')
     return Path(path)
+
 
 def _dedup(tensors: dict) -> dict:
     "safetensors refuses tensors that share memory; give each its own."
@@ -349,31 +461,41 @@ def _dedup(tensors: dict) -> dict:
     for k, v in tensors.items():
         key = (v.untyped_storage().data_ptr(), v.storage_offset(), tuple(v.shape)) if v.numel() else None
         out[k] = v.clone() if key in seen else v
-        if key: seen.add(key)
+        if key:
+            seen.add(key)
     return out
+
 
 @dataclass
 class Checkpoint:
     "What `load_checkpoint` returns."
+
     path: Path
     meta: dict
     state_dict: dict
     training_state: dict | None
 
     @property
-    def config(self) -> dict: return self.meta['config']
-    @property
-    def kind(self) -> str | None: return self.meta.get('kind')
+    def config(self) -> dict:
+        return self.meta['config']
 
-def load_checkpoint(path: str | Path, # a checkpoint folder written by `save_checkpoint`
-                    map_location: str | torch.device = 'cpu',
-                    training_state: bool = True, # also read `training_state.pt` if present
-                   ) -> Checkpoint:
+    @property
+    def kind(self) -> str | None:
+        return self.meta.get('kind')
+
+
+def load_checkpoint(
+    path: str | Path,  # a checkpoint folder written by `save_checkpoint`
+    map_location: str | torch.device = 'cpu',
+    training_state: bool = True,  # also read `training_state.pt` if present
+) -> Checkpoint:
     "Read a checkpoint folder; the training state is read with `weights_only=True`."
     from safetensors.torch import load_file
+
     path = resolve_checkpoint(path)
     meta = json.loads((path / 'config.json').read_text())
-    if not (path / 'model.safetensors').exists(): raise FileNotFoundError(f"{path} has no model.safetensors")
+    if not (path / 'model.safetensors').exists():
+        raise FileNotFoundError(f"{path} has no model.safetensors")
     sd = load_file(str(path / 'model.safetensors'), device=str(map_location))
     ts = None
     if training_state and (path / 'training_state.pt').exists():
@@ -383,6 +505,7 @@ def load_checkpoint(path: str | Path, # a checkpoint folder written by `save_che
 # %% ../nbs/00_core.ipynb #47efd018
 class Pretrained:
     "Mixin for `nn.Module`s built from one `Config` (`self.config`): checkpoint folders in one call."
+
     config_class: type = None  # the Config dataclass the module is built from
 
     def save_pretrained(self, path: str | Path, dtype: torch.dtype | None = None, extra: Mapping | None = None) -> Path:
@@ -390,7 +513,9 @@ class Pretrained:
         return save_checkpoint(path, self.state_dict(), self.config, kind=type(self).__name__, dtype=dtype, extra=extra)
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, map_location: str | torch.device = 'cpu', dtype: torch.dtype = torch.float32):
+    def from_pretrained(
+        cls, path: str | Path, map_location: str | torch.device = 'cpu', dtype: torch.dtype = torch.float32
+    ):
         "Build the module from a checkpoint folder and load its weights strictly."
         ck = load_checkpoint(path, map_location='cpu', training_state=False)
         if ck.kind not in (None, cls.__name__):
@@ -399,34 +524,46 @@ class Pretrained:
         sd = {k: v.to(dtype) if v.is_floating_point() else v for k, v in ck.state_dict.items()}
         missing, unexpected = model.load_state_dict(sd, strict=False)
         if missing or unexpected:
-            raise ValueError(f"{ck.path} does not match {cls.__name__}: missing {missing[:8]}, unexpected {unexpected[:8]}")
+            raise ValueError(
+                f"{ck.path} does not match {cls.__name__}: missing {missing[:8]}, unexpected {unexpected[:8]}"
+            )
         return model.to(map_location)
 
 # %% ../nbs/00_core.ipynb #ce5814a1
-def to_uint8(images: torch.Tensor # [B, 3, H, W] or [3, H, W] in [-1, 1]
-            ) -> np.ndarray:
+def to_uint8(
+    images: torch.Tensor,  # [B, 3, H, W] or [3, H, W] in [-1, 1]
+) -> np.ndarray:
     "Images in [-1, 1] as a `uint8` array `[B, H, W, 3]` (or `[H, W, 3]`)."
     x = images.detach().float().cpu().clamp(-1, 1)
     x = ((x + 1) * 127.5).round().to(torch.uint8)
     return x.movedim(-3, -1).numpy()
 
-def from_uint8(arr: np.ndarray # uint8 [B, H, W, 3] or [H, W, 3]
-              ) -> torch.Tensor:
+
+def from_uint8(
+    arr: np.ndarray,  # uint8 [B, H, W, 3] or [H, W, 3]
+) -> torch.Tensor:
     "`uint8` images as float tensors in [-1, 1], channels first."
     arr = np.ascontiguousarray(arr)
-    if not arr.flags.writeable: arr = arr.copy()
+    if not arr.flags.writeable:
+        arr = arr.copy()
     return torch.from_numpy(arr).movedim(-1, -3).float() / 127.5 - 1
 
-def make_grid(images, # tensor [B, 3, H, W] in [-1, 1], uint8 array [B, H, W, 3], or a list of PIL images
-              nrow: int | None = None, # images per row (default: about square)
-              padding: int = 2, # pixels between images
-              pad_value: int = 255, # colour of the padding
-             ) -> Image.Image:
+
+def make_grid(
+    images,  # tensor [B, 3, H, W] in [-1, 1], uint8 array [B, H, W, 3], or a list of PIL images
+    nrow: int | None = None,  # images per row (default: about square)
+    padding: int = 2,  # pixels between images
+    pad_value: int = 255,  # colour of the padding
+) -> Image.Image:
     "Tile a batch of images into one PIL image."
-    if isinstance(images, torch.Tensor): arr = to_uint8(images)
-    elif isinstance(images, np.ndarray): arr = images
-    else: arr = np.stack([np.asarray(im.convert('RGB')) for im in images])
-    if arr.ndim == 3: arr = arr[None]
+    if isinstance(images, torch.Tensor):
+        arr = to_uint8(images)
+    elif isinstance(images, np.ndarray):
+        arr = images
+    else:
+        arr = np.stack([np.asarray(im.convert('RGB')) for im in images])
+    if arr.ndim == 3:
+        arr = arr[None]
     b, h, w, c = arr.shape
     nrow = nrow or max(1, math.ceil(math.sqrt(b)))
     ncol = math.ceil(b / nrow)
@@ -434,25 +571,36 @@ def make_grid(images, # tensor [B, 3, H, W] in [-1, 1], uint8 array [B, H, W, 3]
     for i in range(b):
         r, q = divmod(i, nrow)
         y, x = padding + r * (h + padding), padding + q * (w + padding)
-        grid[y:y + h, x:x + w] = arr[i]
+        grid[y : y + h, x : x + w] = arr[i]
     return Image.fromarray(grid)
+
 
 def save_image(img, path: str | Path, **grid_kw) -> Path:
     "Save a PIL image, or a batch of images as a grid, to `path` (atomically)."
-    if not isinstance(img, Image.Image): img = make_grid(img, **grid_kw)
-    buf = io.BytesIO(); img.save(buf, format=Path(path).suffix[1:].upper().replace('JPG', 'JPEG') or 'PNG')
+    if not isinstance(img, Image.Image):
+        img = make_grid(img, **grid_kw)
+    buf = io.BytesIO()
+    img.save(buf, format=Path(path).suffix[1:].upper().replace('JPG', 'JPEG') or 'PNG')
     atomic_write_bytes(path, buf.getvalue())
     return Path(path)
 
+
 class PNG:
     "A picture that notebooks display as one PNG (PIL images display as PNG *and* JPEG, doubling the docs' size)."
-    def __init__(self, img: Image.Image): self.image = img
+
+    def __init__(self, img: Image.Image):
+        self.image = img
+
     def _repr_png_(self):
-        buf = io.BytesIO(); self.image.save(buf, format='PNG'); return buf.getvalue()
+        buf = io.BytesIO()
+        self.image.save(buf, format='PNG')
+        return buf.getvalue()
+
 
 def show(images, **grid_kw) -> PNG:
     "Show a batch of images (or one PIL image) in a notebook as a PNG grid."
     return PNG(images if isinstance(images, Image.Image) else make_grid(images, **grid_kw))
+
 
 def save_gif(frames: list, path: str | Path, duration_ms: int = 120, hold_last_ms: int = 1200) -> Path:
     "Save PIL frames (or image batches, each made into a grid) as a looping GIF."
@@ -467,6 +615,7 @@ def save_gif(frames: list, path: str | Path, duration_ms: int = 120, hold_last_m
 @dataclass(frozen=True)
 class TrainConfig(Config):
     "Optimisation and bookkeeping settings shared by every model's training."
+
     steps: int = 10_000  # optimizer steps in all
     batch_size: int = 32  # per process (the global batch is this × the number of processes)
     lr: float = 1e-4
@@ -487,14 +636,20 @@ class TrainConfig(Config):
     max_minutes: float | None = None  # stop early (with a checkpoint) after this much wall time
 
     def __post_init__(self):
-        if self.schedule not in ('constant', 'cosine'): raise ValueError(f"schedule must be 'constant' or 'cosine', got {self.schedule!r}")
-        if self.precision not in PRECISIONS: raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
-        if self.steps < 0 or self.batch_size < 1: raise ValueError("steps must be >= 0 and batch_size >= 1")
+        if self.schedule not in ('constant', 'cosine'):
+            raise ValueError(f"schedule must be 'constant' or 'cosine', got {self.schedule!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+        if self.steps < 0 or self.batch_size < 1:
+            raise ValueError("steps must be >= 0 and batch_size >= 1")
+
 
 def lr_factor(step: int, cfg: TrainConfig) -> float:
     "Multiplier of the base learning rate at `step`: linear warm-up, then constant or cosine decay."
-    if cfg.warmup_steps and step < cfg.warmup_steps: return (step + 1) / cfg.warmup_steps
-    if cfg.schedule == 'constant': return 1.0
+    if cfg.warmup_steps and step < cfg.warmup_steps:
+        return (step + 1) / cfg.warmup_steps
+    if cfg.schedule == 'constant':
+        return 1.0
     span = max(1, cfg.steps - cfg.warmup_steps)
     t = min(1.0, (step - cfg.warmup_steps) / span)
     return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t))
@@ -502,6 +657,7 @@ def lr_factor(step: int, cfg: TrainConfig) -> float:
 # %% ../nbs/00_core.ipynb #c4235e58
 class EMA:
     "Exponential moving average of a module's floating-point state."
+
     def __init__(self, module: nn.Module, decay: float):
         self.decay, self.updates = decay, 0
         self.shadow = {k: v.detach().clone().float() for k, v in module.state_dict().items() if v.is_floating_point()}
@@ -511,29 +667,53 @@ class EMA:
         self.updates += 1
         d = min(self.decay, (1 + self.updates) / (10 + self.updates))
         for k, v in module.state_dict().items():
-            if k in self.shadow: self.shadow[k].lerp_(v.detach().float(), 1 - d)
+            if k in self.shadow:
+                self.shadow[k].lerp_(v.detach().float(), 1 - d)
 
     @torch.no_grad()
     def copy_to(self, module: nn.Module):
         "Load the averaged weights into `module`."
         sd = module.state_dict()
-        for k, v in self.shadow.items(): sd[k].copy_(v.to(sd[k].dtype))
+        for k, v in self.shadow.items():
+            sd[k].copy_(v.to(sd[k].dtype))
 
-    def state_dict(self) -> dict: return {'decay': self.decay, 'updates': self.updates, 'shadow': self.shadow}
+    def state_dict(self) -> dict:
+        return {'decay': self.decay, 'updates': self.updates, 'shadow': self.shadow}
+
     def load_state_dict(self, sd: dict):
         self.decay, self.updates = sd['decay'], sd['updates']
-        for k, v in sd['shadow'].items(): self.shadow[k].copy_(v)
+        for k, v in sd['shadow'].items():
+            self.shadow[k].copy_(v)
 
 # %% ../nbs/00_core.ipynb #9bfd73ba
 class ResumableBatches(torch.utils.data.Sampler):
     "Infinite, seeded, DDP-sharded batch indices that can start at any step."
-    def __init__(self, n: int, batch_size: int, seed: int = 0, start_step: int = 0, rank: int = 0, world: int = 1,
-                 item_seeds: bool = False):
-        self.n, self.bs, self.seed, self.start, self.rank, self.world, self.item_seeds = n, batch_size, seed, start_step, rank, world, item_seeds
+
+    def __init__(
+        self,
+        n: int,
+        batch_size: int,
+        seed: int = 0,
+        start_step: int = 0,
+        rank: int = 0,
+        world: int = 1,
+        item_seeds: bool = False,
+    ):
+        self.n, self.bs, self.seed, self.start, self.rank, self.world, self.item_seeds = (
+            n,
+            batch_size,
+            seed,
+            start_step,
+            rank,
+            world,
+            item_seeds,
+        )
         self.per_epoch = n // (batch_size * world)
         if self.per_epoch == 0:
-            raise ValueError(f"the dataset has {n} items, fewer than one global batch ({batch_size} × {world} processes); "
-                             "lower batch_size or use more data")
+            raise ValueError(
+                f"the dataset has {n} items, fewer than one global batch ({batch_size} × {world} processes); "
+                "lower batch_size or use more data"
+            )
 
     def __iter__(self):
         step = self.start
@@ -542,17 +722,19 @@ class ResumableBatches(torch.utils.data.Sampler):
             g = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
             perm = torch.randperm(self.n, generator=g)
             lo = (b * self.world + self.rank) * self.bs
-            idx = perm[lo:lo + self.bs].tolist()
+            idx = perm[lo : lo + self.bs].tolist()
             if self.item_seeds:
                 idx = [(i, (self.seed * 1_000_003 + epoch) * 2_654_435_761 % 2**31 + i) for i in idx]
             yield idx
             step += 1
 
-    def __len__(self): return 2**62
+    def __len__(self):
+        return 2**62
 
 # %% ../nbs/00_core.ipynb #8244628a
 class TrainTask:
     "What a model provides to `fit`. Subclasses set `self.config` (saved with checkpoints) and implement `training_step`."
+
     config: Config = None
 
     def modules(self) -> dict[str, nn.Module]:
@@ -582,23 +764,29 @@ class TrainTask:
 # %% ../nbs/00_core.ipynb #aa20752d
 class Loop:
     "The state of a running `fit`, handed to the task's hooks."
+
     def __init__(self, task: TrainTask, cfg: TrainConfig, device: torch.device, out_dir: Path):
         self.task, self.cfg, self.device, self.out_dir = task, cfg, device, out_dir
         self.rank, _, self.world = dist_info()
         self.step = 0
         self.raw = task.modules()
-        for m in self.raw.values(): m.to(device)
+        for m in self.raw.values():
+            m.to(device)
         self.optimizers = task.optimizers(cfg)
         for o in self.optimizers.values():
-            for g in o.param_groups: g.setdefault('initial_lr', g['lr'])
+            for g in o.param_groups:
+                g.setdefault('initial_lr', g['lr'])
         self.ema = {k: EMA(self.raw[k], cfg.ema_decay) for k in task.ema_modules()} if cfg.ema_decay else {}
         if self.world > 1:
             from torch.nn.parallel import DistributedDataParallel as DDP
+
             ids = [device.index] if device.type == 'cuda' else None
-            self.modules = {k: DDP(m, device_ids=ids) if any(p.requires_grad for p in m.parameters()) else m
-                            for k, m in self.raw.items()}
-        else: self.modules = dict(self.raw)
-        self._owner = {id(p): k for k, o in self.optimizers.items() for g in o.param_groups for p in g['params']}
+            self.modules = {
+                k: DDP(m, device_ids=ids) if any(p.requires_grad for p in m.parameters()) else m
+                for k, m in self.raw.items()
+            }
+        else:
+            self.modules = dict(self.raw)
 
     def autocast(self):
         "The mixed-precision context for forward passes."
@@ -613,12 +801,14 @@ class Loop:
         norm = float('nan')
         if self.cfg.grad_clip is not None:
             norm = float(torch.nn.utils.clip_grad_norm_(params, self.cfg.grad_clip))
-        f = lr_factor(self.step, self.cfg)   # every optimizer follows the loop's step, even one that starts late
-        for g in opt.param_groups: g['lr'] = g['initial_lr'] * f
+        f = lr_factor(self.step, self.cfg)  # every optimizer follows the loop's step, even one that starts late
+        for g in opt.param_groups:
+            g['lr'] = g['initial_lr'] * f
         opt.step()
         return norm
 
-    def lr(self, name: str = 'main') -> float: return self.optimizers[name].param_groups[0]['lr']
+    def lr(self, name: str = 'main') -> float:
+        return self.optimizers[name].param_groups[0]['lr']
 
     def state_dict(self) -> dict:
         "Everything but the weights that a resumed run needs."
@@ -626,17 +816,24 @@ class Loop:
         if self.world > 1:
             rngs = [None] * self.world
             dist.all_gather_object(rngs, rng_state())
-        return {'step': self.step,
-                'optimizers': {k: o.state_dict() for k, o in self.optimizers.items()},
-                'ema': {k: e.state_dict() for k, e in self.ema.items()},
-                'rng': rngs, 'world': self.world}
+        return {
+            'step': self.step,
+            'optimizers': {k: o.state_dict() for k, o in self.optimizers.items()},
+            'ema': {k: e.state_dict() for k, e in self.ema.items()},
+            'rng': rngs,
+            'world': self.world,
+        }
 
     def load_state_dict(self, st: dict):
         self.step = st['step']
-        for k, o in self.optimizers.items(): o.load_state_dict(st['optimizers'][k])
-        for k, e in self.ema.items(): e.load_state_dict(st['ema'][k])
-        if st.get('world', 1) == self.world: set_rng_state(st['rng'][self.rank])
-        elif is_main(): print(f"note: resuming a {st.get('world')}-process run with {self.world} processes; RNG streams restart")
+        for k, o in self.optimizers.items():
+            o.load_state_dict(st['optimizers'][k])
+        for k, e in self.ema.items():
+            e.load_state_dict(st['ema'][k])
+        if st.get('world', 1) == self.world:
+            set_rng_state(st['rng'][self.rank])
+        elif is_main():
+            print(f"note: resuming a {st.get('world')}-process run with {self.world} processes; RNG streams restart")
 
     def weights(self) -> dict[str, torch.Tensor]:
         "All modules' weights in one flat dict (`name.param`)."
@@ -646,27 +843,43 @@ class Loop:
         "Write the training checkpoint (rank 0 writes; every rank takes part in gathering RNG states)."
         st = self.state_dict()
         if is_main():
-            save_checkpoint(path or self.out_dir / 'checkpoint', self.weights(), self.task.config,
-                            kind=type(self.task).__name__, training_state=st)
+            save_checkpoint(
+                path or self.out_dir / 'checkpoint',
+                self.weights(),
+                self.task.config,
+                kind=type(self.task).__name__,
+                training_state=st,
+            )
         barrier()
 
     def log(self, metrics: Mapping[str, float], split: str = 'train'):
         "Append one line to `metrics.jsonl` (rank 0)."
-        if not is_main(): return
-        rec = {'step': self.step, 'split': split, 'time': round(time.time(), 3), **{k: _num(v) for k, v in metrics.items()}}
-        with open(self.out_dir / 'metrics.jsonl', 'a') as f: f.write(json.dumps(rec) + '\n')
+        if not is_main():
+            return
+        rec = {
+            'step': self.step,
+            'split': split,
+            'time': round(time.time(), 3),
+            **{k: _num(v) for k, v in metrics.items()},
+        }
+        with open(self.out_dir / 'metrics.jsonl', 'a') as f:
+            f.write(json.dumps(rec) + '\n')
+
 
 def _num(v):
-    if isinstance(v, (torch.Tensor, np.generic)): v = v.item()
+    if isinstance(v, (torch.Tensor, np.generic)):
+        v = v.item()
     return round(v, 6) if isinstance(v, float) and math.isfinite(v) else v
 
-# %% ../nbs/00_core.ipynb #fc979ff1
+# %% ../nbs/00_core.ipynb #ad7a74d2
 def read_metrics(out_dir: str | Path, split: str | None = None) -> list[dict]:
     "The records of a run's `metrics.jsonl`, optionally only one split."
     p = Path(out_dir) / 'metrics.jsonl'
-    if not p.exists(): return []
+    if not p.exists():
+        return []
     recs = [json.loads(l) for l in p.read_text().splitlines() if l.strip()]
     return [r for r in recs if split is None or r.get('split') == split]
+
 
 def _truncate_log(out_dir: Path, step: int):
     "Drop log lines written after the checkpoint we resume from."
@@ -675,95 +888,160 @@ def _truncate_log(out_dir: Path, step: int):
         keep = [l for l in p.read_text().splitlines() if l.strip() and json.loads(l)['step'] <= step]
         atomic_write_bytes(p, ('\n'.join(keep) + '\n' if keep else '').encode())
 
+
 def _config_changes(old, new, prefix='') -> str:
     "The keys whose values differ between two plain config dicts, as `key: old → new`."
     if isinstance(old, dict) and isinstance(new, dict):
-        return '; '.join(c for k in dict.fromkeys([*old, *new])
-                         if (c := _config_changes(old.get(k), new.get(k), f'{prefix}{k}.')))
+        return '; '.join(
+            c for k in dict.fromkeys([*old, *new]) if (c := _config_changes(old.get(k), new.get(k), f'{prefix}{k}.'))
+        )
     return '' if old == new else f"{prefix.rstrip('.')}: {old!r} → {new!r}"
 
-def fit(task: TrainTask, # the model's training recipe
-        dataset, # a map-style dataset of training items
-        cfg: TrainConfig,
-        out_dir: str | Path, # run folder: metrics.jsonl, checkpoint/, snapshots
-        resume: bool = True, # continue from out_dir/checkpoint if it exists
-        device: str | torch.device | None = None,
-        collate_fn: Callable | None = None,
-        progress: bool = True, # show a tqdm bar (rank 0)
-       ) -> Loop:
-    "Train `task` on `dataset` for `cfg.steps` steps; returns the finished `Loop`."
-    from tqdm.auto import tqdm
-    out_dir = Path(out_dir)
-    device = init_distributed(default_device(device) if device is not None else None)
-    rank, _, world = dist_info()
-    if is_main(): out_dir.mkdir(parents=True, exist_ok=True)
-    barrier()
-    seed_everything(cfg.seed + rank)
-    loop = Loop(task, cfg, device, out_dir)
+
+def _resume(loop: Loop, out_dir: Path, resume: bool):
+    "Load the run folder's checkpoint into `loop` (and cut the log back to it), or start a fresh log."
     ck_path = out_dir / 'checkpoint'
-    try: resolve_checkpoint(ck_path); has_ck = True
-    except FileNotFoundError: has_ck = False
-    if resume and has_ck:
+    try:
+        resolve_checkpoint(ck_path)
+        has_checkpoint = True
+    except FileNotFoundError:
+        has_checkpoint = False
+    if resume and has_checkpoint:
         ck = load_checkpoint(ck_path, map_location='cpu')
-        changed = _config_changes(ck.config, _jsonable(task.config))
+        changed = _config_changes(ck.config, _jsonable(loop.task.config))
         if changed and is_main():
             print(f"note: {out_dir} was written with a different config ({changed}); resuming with the new one")
         for k, m in loop.raw.items():
-            m.load_state_dict({n[len(k) + 1:]: v for n, v in ck.state_dict.items() if n.startswith(k + '.')})
+            m.load_state_dict({n[len(k) + 1 :]: v for n, v in ck.state_dict.items() if n.startswith(k + '.')})
         loop.load_state_dict(ck.training_state)
-        if is_main(): _truncate_log(out_dir, loop.step)
-    elif is_main() and (out_dir / 'metrics.jsonl').exists(): (out_dir / 'metrics.jsonl').unlink()
+        if is_main():
+            _truncate_log(out_dir, loop.step)
+    elif is_main() and (out_dir / 'metrics.jsonl').exists():
+        (out_dir / 'metrics.jsonl').unlink()
     barrier()
 
-    sampler = ResumableBatches(len(dataset), cfg.batch_size, cfg.seed, loop.step, rank, world,
-                               item_seeds=getattr(dataset, 'accepts_item_seed', False))
-    dl = torch.utils.data.DataLoader(dataset, batch_sampler=sampler, num_workers=cfg.num_workers,
-                                     collate_fn=collate_fn, pin_memory=device.type == 'cuda',
-                                     persistent_workers=False)
-    t_start, acc, n_acc, items = time.time(), {}, 0, 0
-    t_log = time.time()
+# %% ../nbs/00_core.ipynb #198e5885
+def _batches(dataset, cfg: TrainConfig, loop: Loop, collate_fn):
+    "An endless iterator of this rank's batches, resumed at `loop.step` (same order as an uninterrupted run)."
+    rank, _, world = dist_info()
+    sampler = ResumableBatches(
+        len(dataset), cfg.batch_size, cfg.seed, loop.step, rank, world,
+        item_seeds=getattr(dataset, 'accepts_item_seed', False),
+    )  # fmt: skip
+    dl = torch.utils.data.DataLoader(
+        dataset, batch_sampler=sampler, num_workers=cfg.num_workers, collate_fn=collate_fn,
+        pin_memory=loop.device.type == 'cuda', persistent_workers=False,
+    )  # fmt: skip
+    rng = torch.get_rng_state()
+    batches = iter(dl)
+    torch.set_rng_state(rng)  # the iterator draws a seed; keep runs comparable
+    return batches
+
+
+class _Meter:
+    "Averages a step's numbers over the logging interval (across ranks) and adds learning rates and speed."
+
+    def __init__(self):
+        self.sums, self.n, self.items, self.t0 = {}, 0, 0, time.time()
+
+    def add(self, out: dict):
+        self.items += int(out.pop('_items', 0))
+        for k, v in out.items():
+            self.sums[k] = self.sums.get(k, 0.0) + float(v)
+        self.n += 1
+
+    def record(self, loop: Loop) -> dict:
+        "The interval's means, then a fresh interval."
+        world, dt = dist_info()[2], time.time() - self.t0
+        vals = all_reduce_(
+            torch.tensor([self.sums[k] / self.n for k in sorted(self.sums)], dtype=torch.float64), 'mean'
+        )
+        rec = dict(zip(sorted(self.sums), vals.tolist()))
+        rec.update({f'lr_{k}' if len(loop.optimizers) > 1 else 'lr': loop.lr(k) for k in loop.optimizers})
+        rec['sec_per_step'] = dt / self.n
+        if self.items:
+            rec['items_per_sec'] = self.items * world / dt
+        self.__init__()
+        return rec
+
+
+def _out_of_time(cfg: TrainConfig, t_start: float) -> bool:
+    "Whether `cfg.max_minutes` has passed (decided together by all ranks, so they stop at the same step)."
+    late = cfg.max_minutes is not None and (time.time() - t_start) / 60 > cfg.max_minutes
+    if dist_info()[2] > 1:
+        flag = all_reduce_(torch.tensor([float(late)]))
+        late = bool(flag.item())
+    return late
+
+# %% ../nbs/00_core.ipynb #4ed56507
+def _after_step(task: TrainTask, loop: Loop, cfg: TrainConfig, last: bool):
+    "The periodic work after a step: evaluation, snapshot (rank 0), checkpoint."
     every = lambda n: n and loop.step % n == 0
+    if every(cfg.eval_every) or last:
+        for m in loop.raw.values():
+            m.eval()
+        with torch.no_grad():
+            ev = task.evaluate(loop)
+        if ev:
+            loop.log(ev, 'val')
+    if (every(cfg.sample_every) or last) and is_main():
+        for m in loop.raw.values():
+            m.eval()
+        with torch.no_grad():
+            task.snapshot(loop, loop.out_dir)
+    if every(cfg.ckpt_every) or last:
+        loop.save()
+
+# %% ../nbs/00_core.ipynb #fe989685
+def fit(
+    task: TrainTask,  # the model's training recipe
+    dataset,  # a map-style dataset of training items
+    cfg: TrainConfig,
+    out_dir: str | Path,  # run folder: metrics.jsonl, checkpoint/, snapshots
+    resume: bool = True,  # continue from out_dir/checkpoint if it exists
+    device: str | torch.device | None = None,
+    collate_fn: Callable | None = None,
+    progress: bool = True,  # show a tqdm bar (rank 0)
+) -> Loop:
+    "Train `task` on `dataset` for `cfg.steps` steps; returns the finished `Loop`."
+    from tqdm.auto import tqdm
+
+    out_dir = Path(out_dir)
+    device = init_distributed(default_device(device) if device is not None else None)
+    if is_main():
+        out_dir.mkdir(parents=True, exist_ok=True)
+    barrier()
+    seed_everything(cfg.seed + dist_info()[0])
+    loop = Loop(task, cfg, device, out_dir)
+    # 1. resume from the run folder's checkpoint, or start a fresh log
+    _resume(loop, out_dir, resume)
+    # 2. the batches, from where the checkpoint left off
+    batches = _batches(dataset, cfg, loop, collate_fn)
+    t_start, meter, loop.stopped_early = time.time(), _Meter(), False
     bar = tqdm(total=cfg.steps, initial=loop.step, disable=not (progress and is_main()), dynamic_ncols=True)
-    rs = torch.get_rng_state(); batches = iter(dl); torch.set_rng_state(rs)  # the iterator draws a seed; keep runs comparable
-    stopped_early = False
     while loop.step < cfg.steps:
-        batch = next(batches)
-        for m in loop.raw.values(): m.train()
-        out = task.training_step(batch, loop.step, loop)
-        for e_name, e in loop.ema.items(): e.update(loop.raw[e_name])
+        # 3. one step: the task's update, then the EMA copies
+        for m in loop.raw.values():
+            m.train()
+        out = task.training_step(next(batches), loop.step, loop)
+        for name, ema in loop.ema.items():
+            ema.update(loop.raw[name])
         loop.step += 1
-        items += int(out.pop('_items', 0))
-        for k, v in out.items(): acc[k] = acc.get(k, 0.0) + float(v)
-        n_acc += 1
+        meter.add(out)
         bar.update(1)
-        if every(cfg.log_every) or loop.step == cfg.steps:
-            vals = torch.tensor([acc[k] / n_acc for k in sorted(acc)], dtype=torch.float64)
-            all_reduce_(vals, 'mean')
-            dt = time.time() - t_log
-            rec = dict(zip(sorted(acc), vals.tolist()))
-            rec.update({f'lr_{k}' if len(loop.optimizers) > 1 else 'lr': loop.lr(k) for k in loop.optimizers})
-            rec['sec_per_step'] = dt / n_acc
-            if items: rec['items_per_sec'] = items * world / dt
+        # 4. the log, every log_every steps and at the end
+        if (cfg.log_every and loop.step % cfg.log_every == 0) or loop.step == cfg.steps:
+            rec = meter.record(loop)
             loop.log(rec)
             bar.set_postfix({k: f'{v:.4g}' for k, v in list(rec.items())[:4]})
-            acc, n_acc, items, t_log = {}, 0, 0, time.time()
-        out_of_time = cfg.max_minutes is not None and (time.time() - t_start) / 60 > cfg.max_minutes
-        if world > 1:
-            flag = torch.tensor([float(out_of_time)]); all_reduce_(flag); out_of_time = bool(flag.item())
-        last = loop.step == cfg.steps or out_of_time
-        if every(cfg.eval_every) or last:
-            for m in loop.raw.values(): m.eval()
-            with torch.no_grad(): ev = task.evaluate(loop)
-            if ev: loop.log(ev, 'val')
-        if (every(cfg.sample_every) or last) and is_main():
-            for m in loop.raw.values(): m.eval()
-            with torch.no_grad(): task.snapshot(loop, out_dir)
-        if every(cfg.ckpt_every) or last: loop.save()
+        # 5. evaluation, snapshot and checkpoint; a time limit ends the run with a checkpoint
+        out_of_time = _out_of_time(cfg, t_start)
+        _after_step(task, loop, cfg, last=loop.step == cfg.steps or out_of_time)
         if out_of_time:
-            stopped_early = True
-            if is_main(): print(f"stopping at step {loop.step}: max_minutes={cfg.max_minutes} reached (checkpoint saved)")
+            loop.stopped_early = True
+            if is_main():
+                print(f"stopping at step {loop.step}: max_minutes={cfg.max_minutes} reached (checkpoint saved)")
             break
     bar.close()
-    loop.stopped_early = stopped_early
     loop.seconds = time.time() - t_start
     return loop

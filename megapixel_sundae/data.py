@@ -4,7 +4,7 @@
 
 # %% ../nbs/00b_data.ipynb #b76f4790
 from __future__ import annotations
-import hashlib, io, json, os, random, warnings
+import hashlib, io, os, random, warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -21,30 +21,39 @@ __all__ = ['IMAGE_EXTENSIONS', 'EMOJI_FONT', 'SKIN_TONES', 'resize_crop', 'to_rg
 # %% ../nbs/00b_data.ipynb #f133b5de
 def _item(index):
     "Split an index that may carry its own seed: `i` or `(i, seed)`."
-    if isinstance(index, (tuple, list)): return int(index[0]), random.Random(int(index[1]))
+    if isinstance(index, (tuple, list)):
+        return int(index[0]), random.Random(int(index[1]))
     return int(index), random.Random(random.getrandbits(64))
 
-def resize_crop(img: Image.Image, # an RGB image
-                size: int, # side of the square output
-                crop: str = 'center', # 'center' or 'random'
-                rng: random.Random | None = None, # the source of randomness for 'random'
-               ) -> Image.Image:
+
+def resize_crop(
+    img: Image.Image,  # an RGB image
+    size: int,  # side of the square output
+    crop: str = 'center',  # 'center' or 'random'
+    rng: random.Random | None = None,  # the source of randomness for 'random'
+) -> Image.Image:
     "Resize the shorter side to `size` (bicubic, antialiased) and crop a `size`×`size` square."
-    if crop not in ('center', 'random'): raise ValueError(f"crop must be 'center' or 'random', got {crop!r}")
+    if crop not in ('center', 'random'):
+        raise ValueError(f"crop must be 'center' or 'random', got {crop!r}")
     w, h = img.size
     s = size / min(w, h)
     nw, nh = max(size, round(w * s)), max(size, round(h * s))
-    if (nw, nh) != (w, h): img = img.resize((nw, nh), Image.BICUBIC, reducing_gap=3.0)
-    if crop == 'center': x, y = (nw - size) // 2, (nh - size) // 2
+    if (nw, nh) != (w, h):
+        img = img.resize((nw, nh), Image.BICUBIC, reducing_gap=3.0)
+    if crop == 'center':
+        x, y = (nw - size) // 2, (nh - size) // 2
     else:
         rng = rng or random.Random()
         x, y = rng.randint(0, nw - size), rng.randint(0, nh - size)
     return img.crop((x, y, x + size, y + size))
 
+
 def to_rgb(img: Image.Image, background=(255, 255, 255)) -> Image.Image:
     "Any PIL image as RGB: grayscale and palette images converted, transparency composited on `background`."
-    if img.mode == 'RGB': return img
-    if img.mode == 'P' and 'transparency' in img.info: img = img.convert('RGBA')
+    if img.mode == 'RGB':
+        return img
+    if img.mode == 'P' and 'transparency' in img.info:
+        img = img.convert('RGBA')
     if img.mode in ('RGBA', 'LA', 'PA'):
         img = img.convert('RGBA')
         bg = Image.new('RGBA', img.size, background + (255,))
@@ -57,21 +66,28 @@ def to_rgb(img: Image.Image, background=(255, 255, 255)) -> Image.Image:
 # %% ../nbs/00b_data.ipynb #851f072f
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.webp', '.bmp', '.gif', '.tif', '.tiff')
 
+
 class ImageFolder(torch.utils.data.Dataset):
     "Every image under `root` (recursively) as a `[3, size, size]` tensor in [-1, 1]."
+
     accepts_item_seed = True
 
-    def __init__(self, root: str | Path, # folder to search recursively
-                 size: int = 256, # side of the square images returned
-                 crop: str = 'center', # 'center' or 'random'
-                 flip: bool = False, # random horizontal flips
-                 extensions: Sequence[str] = IMAGE_EXTENSIONS,
-                 check: bool = True, # open each file's header at start and drop unreadable ones
-                ):
+    def __init__(
+        self,
+        root: str | Path,  # folder to search recursively
+        size: int = 256,  # side of the square images returned
+        crop: str = 'center',  # 'center' or 'random'
+        flip: bool = False,  # random horizontal flips
+        extensions: Sequence[str] = IMAGE_EXTENSIONS,
+        check: bool = True,  # open each file's header at start and drop unreadable ones
+    ):
         root = Path(root).expanduser()
-        if not root.exists(): raise FileNotFoundError(f"image folder not found: {root}")
-        if not root.is_dir(): raise NotADirectoryError(f"expected a folder of images, got a file: {root}")
-        if crop not in ('center', 'random'): raise ValueError(f"crop must be 'center' or 'random', got {crop!r}")
+        if not root.exists():
+            raise FileNotFoundError(f"image folder not found: {root}")
+        if not root.is_dir():
+            raise NotADirectoryError(f"expected a folder of images, got a file: {root}")
+        if crop not in ('center', 'random'):
+            raise ValueError(f"crop must be 'center' or 'random', got {crop!r}")
         exts = {e.lower() for e in extensions}
         paths = sorted(p for p in root.rglob('*') if p.suffix.lower() in exts and p.is_file())
         if not paths:
@@ -81,20 +97,27 @@ class ImageFolder(torch.utils.data.Dataset):
             good = []
             for p in paths:
                 try:
-                    with Image.open(p) as im: im.size
+                    with Image.open(p) as im:
+                        im.size
                     good.append(p)
-                except Exception: self.bad.append(p)
+                except Exception:
+                    self.bad.append(p)
             paths = good
-            if not paths: raise ValueError(f"none of the {len(self.bad)} image files under {root} could be read")
+            if not paths:
+                raise ValueError(f"none of the {len(self.bad)} image files under {root} could be read")
         self.root, self.paths, self.size, self.crop, self.flip = root, paths, size, crop, flip
         self._warned = False
-        if self.bad: self._warn()
+        if self.bad:
+            self._warn()
 
     def _warn(self):
-        warnings.warn(f"ImageFolder({self.root}): skipped {len(self.bad)} unreadable image file(s), e.g. {self.bad[0].name}")
+        warnings.warn(
+            f"ImageFolder({self.root}): skipped {len(self.bad)} unreadable image file(s), e.g. {self.bad[0].name}"
+        )
         self._warned = True
 
-    def __len__(self): return len(self.paths)
+    def __len__(self):
+        return len(self.paths)
 
     def load(self, i: int, rng: random.Random | None = None) -> Image.Image:
         "The `i`-th image, RGB, resized and cropped (and flipped if enabled)."
@@ -102,19 +125,23 @@ class ImageFolder(torch.utils.data.Dataset):
             im.load()
             im = to_rgb(im)
         im = resize_crop(im, self.size, self.crop, rng)
-        if self.flip and (rng or random).random() < 0.5: im = im.transpose(Image.FLIP_LEFT_RIGHT)
+        if self.flip and (rng or random).random() < 0.5:
+            im = im.transpose(Image.FLIP_LEFT_RIGHT)
         return im
 
     def __getitem__(self, index) -> torch.Tensor:
         i, rng = _item(index)
         for k in range(len(self.paths)):
             j = (i + k) % len(self.paths)
-            try: return from_uint8(np.asarray(self.load(j, rng)))
+            try:
+                return from_uint8(np.asarray(self.load(j, rng)))
             except (OSError, ValueError, SyntaxError) as e:
                 if self.paths[j] not in self.bad:
                     self.bad.append(self.paths[j])
-                    warnings.warn(f"ImageFolder: could not decode {self.paths[j]} ({e}); using the next image "
-                                  f"({len(self.bad)} skipped so far)")
+                    warnings.warn(
+                        f"ImageFolder: could not decode {self.paths[j]} ({e}); using the next image "
+                        f"({len(self.bad)} skipped so far)"
+                    )
         raise RuntimeError(f"no image under {self.root} could be decoded")
 
 # %% ../nbs/00b_data.ipynb #2e29a3fa
@@ -123,6 +150,7 @@ _RENDER_VERSION = 1
 _NATIVE = 136  # side of the square cut around each glyph at the font's native size
 SKIN_TONES = {chr(c) for c in range(0x1F3FB, 0x1F400)}
 
+
 def find_emoji_font(font_path: str | Path | None = None) -> Path:
     "The colour-emoji font to render with: `font_path`, `$MEGAPIXEL_SUNDAE_EMOJI_FONT`, or Debian's Noto Color Emoji."
     cand = font_path or os.environ.get('MEGAPIXEL_SUNDAE_EMOJI_FONT') or EMOJI_FONT
@@ -130,17 +158,25 @@ def find_emoji_font(font_path: str | Path | None = None) -> Path:
     if not p.exists():
         raise FileNotFoundError(
             f"colour-emoji font not found at {p}. Install it with `sudo apt-get install fonts-noto-color-emoji` "
-            f"(Debian/Ubuntu), or pass font_path= (or set MEGAPIXEL_SUNDAE_EMOJI_FONT) to any colour-emoji .ttf")
+            f"(Debian/Ubuntu), or pass font_path= (or set MEGAPIXEL_SUNDAE_EMOJI_FONT) to any colour-emoji .ttf"
+        )
     return p
+
 
 def cache_dir(path: str | Path | None = None) -> Path:
     "Where rendered datasets are cached: `path`, `$MEGAPIXEL_SUNDAE_CACHE`, or `~/.cache/megapixel_sundae`."
-    p = path or os.environ.get('MEGAPIXEL_SUNDAE_CACHE') or Path(os.environ.get('XDG_CACHE_HOME', '~/.cache')) / 'megapixel_sundae'
+    p = (
+        path
+        or os.environ.get('MEGAPIXEL_SUNDAE_CACHE')
+        or Path(os.environ.get('XDG_CACHE_HOME', '~/.cache')) / 'megapixel_sundae'
+    )
     return Path(p).expanduser()
+
 
 def emoji_base(e: str) -> str:
     "The emoji with its skin-tone modifiers removed (variants share a base)."
     return ''.join(c for c in e if c not in SKIN_TONES)
+
 
 def emoji_split(e: str) -> str:
     "'train', 'val' or 'test', decided by a hash of the base emoji."
@@ -148,12 +184,16 @@ def emoji_split(e: str) -> str:
     return 'train' if h < 8 else 'val' if h == 8 else 'test'
 
 # %% ../nbs/00b_data.ipynb #379a953f
-def render_emoji(font_path: str | Path | None = None # a colour-emoji font (default: Noto Color Emoji)
-                ) -> tuple[np.ndarray, list[str]]:
+def render_emoji(
+    font_path: str | Path | None = None,  # a colour-emoji font (default: Noto Color Emoji)
+) -> tuple[np.ndarray, list[str]]:
     "Render every fully-qualified emoji at native size: (`uint8 [N, 136, 136, 3]`, the emoji strings)."
     import emoji as emoji_pkg
+
     if not features.check('raqm'):
-        raise RuntimeError("Pillow was built without raqm (libraqm), which is needed to render emoji sequences as single glyphs")
+        raise RuntimeError(
+            "Pillow was built without raqm (libraqm), which is needed to render emoji sequences as single glyphs"
+        )
     font = ImageFont.truetype(str(find_emoji_font(font_path)), 109, layout_engine=ImageFont.Layout.RAQM)
     fq = emoji_pkg.STATUS['fully_qualified']
     seqs = sorted(e for e, d in emoji_pkg.EMOJI_DATA.items() if d['status'] == fq)
@@ -163,58 +203,79 @@ def render_emoji(font_path: str | Path | None = None # a colour-emoji font (defa
         im = Image.new('RGBA', (canvas_w, canvas_h), (255, 255, 255, 0))
         ImageDraw.Draw(im).text((20, 20), e, font=font, embedded_color=True)
         bb = im.getbbox()
-        if bb is None: continue                            # blank: the font has no glyph
-        if bb[2] - bb[0] > 1.2 * _NATIVE: continue         # several glyphs side by side: not ligated
+        if bb is None:
+            continue  # blank: the font has no glyph
+        if bb[2] - bb[0] > 1.2 * _NATIVE:
+            continue  # several glyphs side by side: not ligated
         cx, cy = (bb[0] + bb[2]) // 2, (bb[1] + bb[3]) // 2
         box = (cx - _NATIVE // 2, cy - _NATIVE // 2, cx - _NATIVE // 2 + _NATIVE, cy - _NATIVE // 2 + _NATIVE)
         arr = np.asarray(to_rgb(im.crop(box)))
-        if arr.min() == 255: continue
+        if arr.min() == 255:
+            continue
         key = hashlib.sha1(arr.tobytes()).digest()
-        if key in seen: continue                            # identical render of another sequence
-        seen.add(key); images.append(arr); kept.append(e)
+        if key in seen:
+            continue  # identical render of another sequence
+        seen.add(key)
+        images.append(arr)
+        kept.append(e)
     return np.stack(images), kept
 
 # %% ../nbs/00b_data.ipynb #aa6893e3
-def load_emoji(size: int = 64, # side of the square images (32 to 256)
-               font_path: str | Path | None = None, # a colour-emoji font (default: Noto Color Emoji)
-               cache: str | Path | None = None, # cache folder (default: `cache_dir()`)
-              ) -> tuple[np.ndarray, list[str]]:
+def load_emoji(
+    size: int = 64,  # side of the square images (32 to 256)
+    font_path: str | Path | None = None,  # a colour-emoji font (default: Noto Color Emoji)
+    cache: str | Path | None = None,  # cache folder (default: `cache_dir()`)
+) -> tuple[np.ndarray, list[str]]:
     "All emoji as `uint8 [N, size, size, 3]` with their strings; rendered once, then read from the cache."
     import emoji as emoji_pkg
-    if not 8 <= size <= 512: raise ValueError(f"emoji size must be between 8 and 512 pixels, got {size}")
+
+    if not 8 <= size <= 512:
+        raise ValueError(f"emoji size must be between 8 and 512 pixels, got {size}")
     font = find_emoji_font(font_path)
     st = font.stat()
-    tag = hashlib.sha1(f'{font.resolve()}|{st.st_size}|{int(st.st_mtime)}|{emoji_pkg.__version__}|{_RENDER_VERSION}'.encode()).hexdigest()[:10]
+    tag = hashlib.sha1(
+        f'{font.resolve()}|{st.st_size}|{int(st.st_mtime)}|{emoji_pkg.__version__}|{_RENDER_VERSION}'.encode()
+    ).hexdigest()[:10]
     path = cache_dir(cache) / f'emoji_{size}px_{tag}.npz'
     if path.exists():
-        with np.load(path) as z: return z['images'], [str(s) for s in z['names']]
+        with np.load(path) as z:
+            return z['images'], [str(s) for s in z['names']]
     native_path = cache_dir(cache) / f'emoji_native_{tag}.npz'
     if native_path.exists():
-        with np.load(native_path) as z: native, names = z['images'], [str(s) for s in z['names']]
+        with np.load(native_path) as z:
+            native, names = z['images'], [str(s) for s in z['names']]
     else:
         native, names = render_emoji(font)
         _save_npz(native_path, images=native, names=np.array(names))
-    if size == _NATIVE: images = native
-    else: images = np.stack([np.asarray(Image.fromarray(a).resize((size, size), Image.LANCZOS)) for a in native])
+    if size == _NATIVE:
+        images = native
+    else:
+        images = np.stack([np.asarray(Image.fromarray(a).resize((size, size), Image.LANCZOS)) for a in native])
     _save_npz(path, images=images, names=np.array(names))
     return images, names
 
+
 def _save_npz(path: Path, **arrays):
-    buf = io.BytesIO(); np.savez_compressed(buf, **arrays)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
     atomic_write_bytes(path, buf.getvalue())
 
 # %% ../nbs/00b_data.ipynb #2ec5a27b
 class EmojiDataset(torch.utils.data.Dataset):
     "One split of the built-in emoji dataset as `[3, size, size]` tensors in [-1, 1]."
+
     accepts_item_seed = True
 
-    def __init__(self, split: str = 'train', # 'train', 'val', 'test' or 'all'
-                 size: int = 64, # side of the square images
-                 flip: bool = False, # random horizontal flips
-                 font_path: str | Path | None = None,
-                 cache: str | Path | None = None,
-                ):
-        if split not in ('train', 'val', 'test', 'all'): raise ValueError(f"split must be train/val/test/all, got {split!r}")
+    def __init__(
+        self,
+        split: str = 'train',  # 'train', 'val', 'test' or 'all'
+        size: int = 64,  # side of the square images
+        flip: bool = False,  # random horizontal flips
+        font_path: str | Path | None = None,
+        cache: str | Path | None = None,
+    ):
+        if split not in ('train', 'val', 'test', 'all'):
+            raise ValueError(f"split must be train/val/test/all, got {split!r}")
         images, names = load_emoji(size, font_path, cache)
         keep = [i for i, e in enumerate(names) if split == 'all' or emoji_split(e) == split]
         self.images = images[keep]
@@ -224,12 +285,14 @@ class EmojiDataset(torch.utils.data.Dataset):
         self.labels = np.array([index[emoji_base(e)] for e in self.names])  # base-emoji id, shared across splits
         self.n_labels, self.split, self.size, self.flip = len(bases), split, size, flip
 
-    def __len__(self): return len(self.images)
+    def __len__(self):
+        return len(self.images)
 
     def __getitem__(self, index) -> torch.Tensor:
         i, rng = _item(index)
         a = self.images[i]
-        if self.flip and rng.random() < 0.5: a = a[:, ::-1]
+        if self.flip and rng.random() < 0.5:
+            a = a[:, ::-1]
         return from_uint8(a)
 
     def tensors(self) -> torch.Tensor:
@@ -239,22 +302,29 @@ class EmojiDataset(torch.utils.data.Dataset):
 # %% ../nbs/00b_data.ipynb #7c088a3b
 class ShapesDataset(torch.utils.data.Dataset):
     "Procedural images: a few filled shapes on a coloured background, `[3, size, size]` in [-1, 1]."
+
     accepts_item_seed = True
 
-    def __init__(self, n: int = 10_000, # number of items
-                 size: int = 256, # side of the square images (8 to 1024)
-                 seed: int = 0,
-                 shapes: tuple[int, int] = (1, 4), # least and most shapes per image
-                ):
-        if not 8 <= size <= 1024: raise ValueError(f"shapes size must be between 8 and 1024 pixels, got {size}")
-        if n < 1: raise ValueError("n must be at least 1")
+    def __init__(
+        self,
+        n: int = 10_000,  # number of items
+        size: int = 256,  # side of the square images (8 to 1024)
+        seed: int = 0,
+        shapes: tuple[int, int] = (1, 4),  # least and most shapes per image
+    ):
+        if not 8 <= size <= 1024:
+            raise ValueError(f"shapes size must be between 8 and 1024 pixels, got {size}")
+        if n < 1:
+            raise ValueError("n must be at least 1")
         self.n, self.size, self.seed, self.shapes = n, size, seed, shapes
 
-    def __len__(self): return self.n
+    def __len__(self):
+        return self.n
 
     def image(self, i: int) -> Image.Image:
         "Item `i` as a PIL image (deterministic in `seed` and `i`)."
-        if not 0 <= i < self.n: raise IndexError(i)
+        if not 0 <= i < self.n:
+            raise IndexError(i)
         r, s = random.Random(self.seed * 1_000_003 + i), self.size
         col = lambda: tuple(r.randrange(256) for _ in range(3))
         scale = 4 if s <= 256 else 2  # draw larger and downsample: anti-aliased edges
@@ -265,9 +335,12 @@ class ShapesDataset(torch.utils.data.Dataset):
             w, h = r.uniform(0.15, 0.6) * S, r.uniform(0.15, 0.6) * S
             x, y = r.uniform(-0.1, 0.9) * S, r.uniform(-0.1, 0.9) * S
             kind = r.choice(('ellipse', 'rectangle', 'triangle'))
-            if kind == 'ellipse': d.ellipse((x, y, x + w, y + h), fill=col())
-            elif kind == 'rectangle': d.rectangle((x, y, x + w, y + h), fill=col())
-            else: d.polygon([(x, y + h), (x + w, y + h), (x + r.uniform(0, w), y)], fill=col())
+            if kind == 'ellipse':
+                d.ellipse((x, y, x + w, y + h), fill=col())
+            elif kind == 'rectangle':
+                d.rectangle((x, y, x + w, y + h), fill=col())
+            else:
+                d.polygon([(x, y + h), (x + w, y + h), (x + r.uniform(0, w), y)], fill=col())
         return im.resize((s, s), Image.LANCZOS) if scale > 1 else im
 
     def __getitem__(self, index) -> torch.Tensor:
@@ -275,22 +348,32 @@ class ShapesDataset(torch.utils.data.Dataset):
         return from_uint8(np.asarray(self.image(i)))
 
 # %% ../nbs/00b_data.ipynb #7017250d
-def get_dataset(name: str, # 'emoji', 'shapes', or a folder of images
-                size: int, # image side
-                split: str = 'train', # for emoji: 'train'/'val'/'test'/'all'; for a folder, a deterministic 95/5 train/val split
-                flip: bool = False,
-                **kw) -> torch.utils.data.Dataset:
+def get_dataset(
+    name: str,  # 'emoji', 'shapes', or a folder of images
+    size: int,  # image side
+    split: str = 'train',  # for emoji: 'train'/'val'/'test'/'all'; for a folder, a deterministic 95/5 train/val split
+    flip: bool = False,
+    **kw,
+) -> torch.utils.data.Dataset:
     "A dataset by name: the built-in `emoji` or `shapes`, or any image folder."
-    if name == 'emoji': return EmojiDataset(split, size=size, flip=flip, **kw)
+    if name == 'emoji':
+        return EmojiDataset(split, size=size, flip=flip, **kw)
     if name == 'shapes':
         n = kw.pop('n', 10_000)
-        return ShapesDataset(n=n if split == 'train' else max(1, n // 20), size=size,
-                             seed={'train': 0, 'val': 1, 'test': 2, 'all': 0}[split], **kw)
+        return ShapesDataset(
+            n=n if split == 'train' else max(1, n // 20),
+            size=size,
+            seed={'train': 0, 'val': 1, 'test': 2, 'all': 0}[split],
+            **kw,
+        )
     p = Path(name).expanduser()
     if not p.exists():
-        raise FileNotFoundError(f"dataset {name!r} is neither a built-in dataset ('emoji', 'shapes') nor an existing folder")
+        raise FileNotFoundError(
+            f"dataset {name!r} is neither a built-in dataset ('emoji', 'shapes') nor an existing folder"
+        )
     ds = ImageFolder(p, size=size, flip=flip, **kw)
-    if split == 'all': return ds
+    if split == 'all':
+        return ds
     in_val = [int(hashlib.sha1(str(q.relative_to(p)).encode()).hexdigest(), 16) % 20 == 0 for q in ds.paths]
     keep = [i for i, v in enumerate(in_val) if v == (split in ('val', 'test'))]
     return torch.utils.data.Subset(ds, keep) if keep else ds

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_evaluation.ipynb #61f0c816
 from __future__ import annotations
-import contextlib, copy, hashlib, io, json, math, os, re, sys, time, warnings
+import contextlib, copy, hashlib, io, json, math, re, sys, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -35,53 +35,74 @@ __all__ = ['INCEPTION_WEIGHTS', 'INCEPTION_URL', 'FEATURE_NET_ASSET', 'EMOJI_EXT
 # %% ../nbs/07_evaluation.ipynb #44454c68
 class ImageSource(torch.utils.data.Dataset):
     "A set of images as torch-fidelity reads them: `uint8 [3, H, W]` tensors, with their size and a cache key."
+
     size: tuple[int, int]  # (H, W) of every image
     key: str | None = None  # a content hash that names cached features (None: never cached)
     desc: str = ''  # what the images are, for messages
 
+
 def _check_range(x: torch.Tensor, value_range, desc: str):
     "Raise if float images `x` lie outside `value_range` (beyond a 5% tolerance); warn if they look like [0, 1] data."
     lo, hi = value_range
-    if not torch.isfinite(x).all(): raise ValueError(f"{desc}: images contain NaN or infinite values")
+    if not torch.isfinite(x).all():
+        raise ValueError(f"{desc}: images contain NaN or infinite values")
     mn, mx, tol = float(x.min()), float(x.max()), 0.05 * (hi - lo)
     if mn < lo - tol or mx > hi + tol:
         hint = " (they look like 0..255 values: pass uint8 images or divide by 127.5 and subtract 1)" if mx > 2 else ''
-        raise ValueError(f"{desc}: float images must lie in [{lo}, {hi}] (value_range), but they range over "
-                         f"[{mn:.3g}, {mx:.3g}]{hint}")
+        raise ValueError(
+            f"{desc}: float images must lie in [{lo}, {hi}] (value_range), but they range over "
+            f"[{mn:.3g}, {mx:.3g}]{hint}"
+        )
     return mn, mx
+
 
 def _to_uint8(x: torch.Tensor, value_range) -> torch.Tensor:
     lo, hi = value_range
     return ((x.float() - lo) * (255 / (hi - lo))).round().clamp(0, 255).to(torch.uint8)
 
+
 class TensorSource(ImageSource):
     "Images held in memory: a `uint8 [N, 3, H, W]` tensor."
+
     def __init__(self, images: torch.Tensor, key: str | None = None, desc: str = 'images'):
         self.images, self.size, self.key, self.desc = images, tuple(images.shape[-2:]), key, desc
-    def __len__(self): return len(self.images)
-    def __getitem__(self, i): return self.images[i]
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, i):
+        return self.images[i]
+
 
 def _hash_tensor(t: torch.Tensor) -> str:
     return hashlib.sha1(f'{tuple(t.shape)}'.encode() + t.contiguous().numpy().tobytes()).hexdigest()[:16]
 
+
 def _array_source(x, value_range, desc: str) -> TensorSource:
     "Check and convert an image array/tensor `[N, 3, H, W]` or `[N, H, W, 3]`."
     x = torch.as_tensor(np.ascontiguousarray(x) if isinstance(x, np.ndarray) else x).detach().cpu()
-    if x.ndim == 3 and 3 in (x.shape[0], x.shape[-1]): x = x[None]
+    if x.ndim == 3 and 3 in (x.shape[0], x.shape[-1]):
+        x = x[None]
     if x.ndim != 4:
         raise ValueError(f"{desc}: expected images [N, 3, H, W] (or [N, H, W, 3]), got shape {tuple(x.shape)}")
     if x.shape[1] != 3:
         if x.shape[-1] != 3:
-            raise ValueError(f"{desc}: expected 3 colour channels, got shape {tuple(x.shape)} "
-                             f"(images must be [N, 3, H, W] or [N, H, W, 3] RGB)")
+            raise ValueError(
+                f"{desc}: expected 3 colour channels, got shape {tuple(x.shape)} "
+                f"(images must be [N, 3, H, W] or [N, H, W, 3] RGB)"
+            )
         x = rearrange(x, 'n h w c -> n c h w')
-    if len(x) == 0: raise ValueError(f"{desc}: no images")
-    if x.dtype == torch.uint8: u8 = x.contiguous()
+    if len(x) == 0:
+        raise ValueError(f"{desc}: no images")
+    if x.dtype == torch.uint8:
+        u8 = x.contiguous()
     elif x.is_floating_point():
         mn, _ = _check_range(x, value_range, desc)
         if tuple(value_range) == (-1, 1) and mn >= 0:
-            warnings.warn(f"{desc}: no value is below 0 although value_range is [-1, 1]; "
-                          f"if these images are in [0, 1], pass value_range=(0, 1)")
+            warnings.warn(
+                f"{desc}: no value is below 0 although value_range is [-1, 1]; "
+                f"if these images are in [0, 1], pass value_range=(0, 1)"
+            )
         u8 = _to_uint8(x, value_range)
     else:
         raise ValueError(f"{desc}: images must be uint8 (0..255) or floating point in value_range, got {x.dtype}")
@@ -90,75 +111,100 @@ def _array_source(x, value_range, desc: str) -> TensorSource:
 # %% ../nbs/07_evaluation.ipynb #6e4d2510
 class FolderSource(ImageSource):
     "Every image file under a folder, as `uint8 [3, H, W]` tensors (no resizing: all files must share one size)."
+
     def __init__(self, root: str | Path, extensions: Sequence[str] = IMAGE_EXTENSIONS):
         root = Path(root).expanduser()
-        if not root.is_dir(): raise FileNotFoundError(f"image folder not found: {root}")
+        if not root.is_dir():
+            raise FileNotFoundError(f"image folder not found: {root}")
         exts = {e.lower() for e in extensions}
         self.paths = sorted(p for p in root.rglob('*') if p.suffix.lower() in exts and p.is_file())
-        if not self.paths: raise ValueError(f"no images with extensions {sorted(exts)} found under {root}")
+        if not self.paths:
+            raise ValueError(f"no images with extensions {sorted(exts)} found under {root}")
         sizes = {}
         for p in self.paths:
-            with Image.open(p) as im: sizes.setdefault(im.size[::-1], p)
+            with Image.open(p) as im:
+                sizes.setdefault(im.size[::-1], p)
         if len(sizes) > 1:
             ex = ', '.join(f"{h}×{w} ({p.name})" for (h, w), p in list(sizes.items())[:3])
             raise ValueError(f"images under {root} have different sizes: {ex}; resize them to one size first")
         self.size, self.desc = next(iter(sizes)), str(root)
         h = hashlib.sha1()
         for p in self.paths:
-            st = p.stat(); h.update(f'{p.relative_to(root)}|{st.st_size}|{st.st_mtime_ns};'.encode())
+            st = p.stat()
+            h.update(f'{p.relative_to(root)}|{st.st_size}|{st.st_mtime_ns};'.encode())
         self.key = h.hexdigest()[:16]
 
-    def __len__(self): return len(self.paths)
+    def __len__(self):
+        return len(self.paths)
+
     def __getitem__(self, i):
-        with Image.open(self.paths[i]) as im: a = np.asarray(to_rgb(im))
+        with Image.open(self.paths[i]) as im:
+            a = np.asarray(to_rgb(im))
         return torch.from_numpy(a.copy()).permute(2, 0, 1).contiguous()
 
 # %% ../nbs/07_evaluation.ipynb #d2c9333f
 class DatasetSource(ImageSource):
     "A torch `Dataset` of images (`[3, H, W]`, floats in `value_range` or uint8) read lazily as `uint8 [3, H, W]`."
+
     def __init__(self, dataset, value_range=(-1, 1), key: str | None = None, desc: str = 'dataset'):
         self.dataset, self.value_range, self.key, self.desc = dataset, tuple(value_range), key, desc
-        if len(dataset) == 0: raise ValueError(f"{desc}: the dataset is empty")
+        if len(dataset) == 0:
+            raise ValueError(f"{desc}: the dataset is empty")
         self.size = tuple(self._get(0).shape[-2:])
 
     def _get(self, i) -> torch.Tensor:
         x = self.dataset[i]
-        if isinstance(x, (tuple, list)): x = x[0]
-        if isinstance(x, Image.Image): x = np.asarray(to_rgb(x)).transpose(2, 0, 1)
+        if isinstance(x, (tuple, list)):
+            x = x[0]
+        if isinstance(x, Image.Image):
+            x = np.asarray(to_rgb(x)).transpose(2, 0, 1)
         x = torch.as_tensor(np.ascontiguousarray(x) if isinstance(x, np.ndarray) else x)
         if x.ndim != 3 or x.shape[0] != 3:
             raise ValueError(f"{self.desc}: item {i} has shape {tuple(x.shape)}; expected an image [3, H, W]")
         if hasattr(self, 'size') and tuple(x.shape[-2:]) != self.size:
-            raise ValueError(f"{self.desc}: item {i} is {x.shape[-2]}×{x.shape[-1]} but item 0 is "
-                             f"{self.size[0]}×{self.size[1]}; all images of a set must share one size")
-        if x.dtype == torch.uint8: return x
-        if not x.is_floating_point(): raise ValueError(f"{self.desc}: item {i} has dtype {x.dtype}; expected floats or uint8")
+            raise ValueError(
+                f"{self.desc}: item {i} is {x.shape[-2]}×{x.shape[-1]} but item 0 is "
+                f"{self.size[0]}×{self.size[1]}; all images of a set must share one size"
+            )
+        if x.dtype == torch.uint8:
+            return x
+        if not x.is_floating_point():
+            raise ValueError(f"{self.desc}: item {i} has dtype {x.dtype}; expected floats or uint8")
         _check_range(x, self.value_range, f"{self.desc} item {i}")
         return _to_uint8(x, self.value_range)
 
-    def __len__(self): return len(self.dataset)
-    def __getitem__(self, i): return self._get(i)
+    def __len__(self):
+        return len(self.dataset)
+
+    def __getitem__(self, i):
+        return self._get(i)
 
 # %% ../nbs/07_evaluation.ipynb #33aac295
 _SPEC = re.compile(r'^(emoji|shapes):(train|val|test|all)$')
+
 
 def _emoji_key(ds: EmojiDataset) -> str:
     u8 = rearrange(torch.from_numpy(ds.images), 'n h w c -> n c h w')
     return f'emoji-{ds.split}-{ds.size}-{_hash_tensor(u8)}'
 
-def image_source(src, # array/tensor [N,3,H,W] or [N,H,W,3], folder path, Dataset, ImageSource, or 'emoji:test'-style name
-                 value_range: tuple[float, float] = (-1, 1), # the range of float images
-                 size: int | None = None, # image side for a built-in split name
-                 cache_name: str | None = None, # a name to cache a Dataset's features under
-                ) -> ImageSource:
+
+def image_source(
+    src,  # array/tensor [N,3,H,W] or [N,H,W,3], folder path, Dataset, ImageSource, or 'emoji:test'-style name
+    value_range: tuple[float, float] = (-1, 1),  # the range of float images
+    size: int | None = None,  # image side for a built-in split name
+    cache_name: str | None = None,  # a name to cache a Dataset's features under
+) -> ImageSource:
     "Any supported set of images as an `ImageSource` (checked: shape, value range, one size per set)."
-    if isinstance(src, ImageSource): return src
-    if isinstance(src, (torch.Tensor, np.ndarray)): return _array_source(src, value_range, 'images')
+    if isinstance(src, ImageSource):
+        return src
+    if isinstance(src, (torch.Tensor, np.ndarray)):
+        return _array_source(src, value_range, 'images')
     if isinstance(src, (list, tuple)) and src and all(isinstance(i, Image.Image) for i in src):
         return _array_source(np.stack([np.asarray(to_rgb(i)) for i in src]), value_range, 'PIL images')
     if isinstance(src, str) and _SPEC.match(src):
         name, split = _SPEC.match(src).groups()
-        if size is None: raise ValueError(f"{src!r} needs an image size: pass size=, or images of a known size as the other set")
+        if size is None:
+            raise ValueError(f"{src!r} needs an image size: pass size=, or images of a known size as the other set")
         if name == 'emoji':
             ds = EmojiDataset(split, size=size)
             u8 = rearrange(torch.from_numpy(ds.images), 'n h w c -> n c h w').contiguous()
@@ -167,57 +213,80 @@ def image_source(src, # array/tensor [N,3,H,W] or [N,H,W,3], folder path, Datase
         return DatasetSource(ds, key=f'{name}-{split}-{size}-n{len(ds)}-seed{ds.seed}', desc=src)
     if isinstance(src, (str, Path)):
         p = Path(src).expanduser()
-        if p.is_dir(): return FolderSource(p)
-        if p.exists(): raise ValueError(f"{p} is a file; pass a folder of images (or an array of images)")
+        if p.is_dir():
+            return FolderSource(p)
+        if p.exists():
+            raise ValueError(f"{p} is a file; pass a folder of images (or an array of images)")
         raise FileNotFoundError(f"{src!r} is neither a folder nor a built-in split ('emoji:test', 'shapes:val', ...)")
     if isinstance(src, torch.utils.data.Dataset):
         key = cache_name
-        if key is None and isinstance(src, EmojiDataset) and not src.flip: key = _emoji_key(src)
+        if key is None and isinstance(src, EmojiDataset) and not src.flip:
+            key = _emoji_key(src)
         return DatasetSource(src, value_range, key, desc=type(src).__name__)
-    raise TypeError(f"cannot read images from a {type(src).__name__}; pass an array [N, 3, H, W], a folder, "
-                    f"a Dataset or a built-in split name like 'emoji:test'")
+    raise TypeError(
+        f"cannot read images from a {type(src).__name__}; pass an array [N, 3, H, W], a folder, "
+        f"a Dataset or a built-in split name like 'emoji:test'"
+    )
 
-def image_sources(samples, reference, value_range=(-1, 1), size: int | None = None, cache_name: str | None = None
-                 ) -> tuple[ImageSource, ImageSource]:
+
+def image_sources(
+    samples, reference, value_range=(-1, 1), size: int | None = None, cache_name: str | None = None
+) -> tuple[ImageSource, ImageSource]:
     "Both sets as `ImageSource`s of one size; built-in split names are rendered at the other set's size."
     spec = lambda s: isinstance(s, str) and bool(_SPEC.match(s))
     a = None if spec(samples) else image_source(samples, value_range)
     b = None if spec(reference) else image_source(reference, value_range, cache_name=cache_name)
-    size = size or (a.size[0] if a is not None and a.size[0] == a.size[1] else None) or \
-           (b.size[0] if b is not None and b.size[0] == b.size[1] else None)
+    size = (
+        size
+        or (a.size[0] if a is not None and a.size[0] == a.size[1] else None)
+        or (b.size[0] if b is not None and b.size[0] == b.size[1] else None)
+    )
     a = a or image_source(samples, value_range, size=size)
     b = b or image_source(reference, value_range, size=size)
     if a.size != b.size:
-        raise ValueError(f"the samples are {a.size[0]}×{a.size[1]} but the reference images are {b.size[0]}×{b.size[1]}; "
-                         f"compare images of one size (resize one set, or name a built-in split to render it at the samples' size)")
+        raise ValueError(
+            f"the samples are {a.size[0]}×{a.size[1]} but the reference images are {b.size[0]}×{b.size[1]}; "
+            f"compare images of one size (resize one set, or name a built-in split to render it at the samples' size)"
+        )
     for s, what in ((a, 'samples'), (b, 'reference')):
-        if len(s) < 2: raise ValueError(f"the {what} hold {len(s)} image(s); set metrics need at least 2 (thousands for stable FID)")
+        if len(s) < 2:
+            raise ValueError(
+                f"the {what} hold {len(s)} image(s); set metrics need at least 2 (thousands for stable FID)"
+            )
     return a, b
 
 # %% ../nbs/07_evaluation.ipynb #d9f2e1a1
 INCEPTION_WEIGHTS = 'weights-inception-2015-12-05-6726825d.pth'
 INCEPTION_URL = f'https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/{INCEPTION_WEIGHTS}'
 
-def inception_weights(path: str | Path | None = None # the weights file (default: torch's hub cache)
-                     ) -> Path:
+
+def inception_weights(
+    path: str | Path | None = None,  # the weights file (default: torch's hub cache)
+) -> Path:
     "The torch-fidelity Inception weights file: `path`, or `$TORCH_HOME/hub/checkpoints/`; a clear error if absent."
     cached = Path(torch.hub.get_dir()) / 'checkpoints' / INCEPTION_WEIGHTS
     if path is not None:
         p = Path(path).expanduser()
-        if p.is_file(): return p
-        raise FileNotFoundError(f"Inception weights not found at {p}. Download {INCEPTION_WEIGHTS} from {INCEPTION_URL} "
-                                f"on a machine with internet and pass its path, or put it at {cached}")
-    if cached.is_file(): return cached
+        if p.is_file():
+            return p
+        raise FileNotFoundError(
+            f"Inception weights not found at {p}. Download {INCEPTION_WEIGHTS} from {INCEPTION_URL} "
+            f"on a machine with internet and pass its path, or put it at {cached}"
+        )
+    if cached.is_file():
+        return cached
     raise FileNotFoundError(
         f"torch-fidelity's Inception weights ({INCEPTION_WEIGHTS}) are not in torch's cache and cannot be downloaded "
         f"here. Download them from {INCEPTION_URL} on a machine with internet and copy the file to {cached} "
         f"(the folder follows $TORCH_HOME), or pass weights='/path/to/{INCEPTION_WEIGHTS}'. "
-        f"Or use extractor='emoji', the offline feature network trained on the emoji dataset.")
+        f"Or use extractor='emoji', the offline feature network trained on the emoji dataset."
+    )
 
 # %% ../nbs/07_evaluation.ipynb #fae98a9d
 @dataclass(frozen=True)
 class AugmentConfig(Config):
     "Strength of the exemplar-CNN augmentations (sizes relative to the image, angles in radians)."
+
     zoom: tuple[float, float] = (0.85, 1.25)  # scale factor range (>1 zooms in, i.e. a crop)
     rotate: float = 0.2  # ± rotation
     shift: float = 0.05  # ± translation, as a fraction of the image side
@@ -231,20 +300,24 @@ class AugmentConfig(Config):
     noise_p: float = 0.2  # probability of Gaussian noise
     noise_std: float = 0.05  # its largest standard deviation
 
+
 def _uniform(g: torch.Generator, n: int, lo: float, hi: float) -> torch.Tensor:
     return lo + (hi - lo) * torch.rand(n, generator=g)
 
-def gaussian_blur(x: torch.Tensor, # images [B, C, H, W]
-                  sigma, # blur sigma in pixels: a float or one per image [B]
-                 ) -> torch.Tensor:
+
+def gaussian_blur(
+    x: torch.Tensor,  # images [B, C, H, W]
+    sigma,  # blur sigma in pixels: a float or one per image [B]
+) -> torch.Tensor:
     "Separable Gaussian blur with a sigma per image (edges replicated); sigma 0 leaves an image unchanged."
     B, C = x.shape[:2]
     sigma = torch.as_tensor(sigma, dtype=x.dtype).expand(B)
-    if float(sigma.max()) <= 0: return x
+    if float(sigma.max()) <= 0:
+        return x
     r = max(1, math.ceil(3 * float(sigma.max())))
     t = torch.arange(-r, r + 1, dtype=x.dtype)
-    k = torch.exp(-t ** 2 / (2 * sigma.clamp_min(1e-6)[:, None] ** 2))
-    k = (k / k.sum(1, keepdim=True)).repeat_interleave(C, 0)                    # [B*C, 2r+1]
+    k = torch.exp(-(t**2) / (2 * sigma.clamp_min(1e-6)[:, None] ** 2))
+    k = (k / k.sum(1, keepdim=True)).repeat_interleave(C, 0)  # [B*C, 2r+1]
     y = rearrange(x, 'b c h w -> 1 (b c) h w')
     y = F.conv2d(F.pad(y, (r, r, 0, 0), mode='replicate'), k[:, None, None, :], groups=B * C)
     y = F.conv2d(F.pad(y, (0, 0, r, r), mode='replicate'), k[:, None, :, None], groups=B * C)
@@ -253,15 +326,17 @@ def gaussian_blur(x: torch.Tensor, # images [B, C, H, W]
 # %% ../nbs/07_evaluation.ipynb #850b7b6c
 def _hue_saturation(h: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
     "Per-image 3×3 colour matrices: rotate hue by `h` radians about the grey axis, scale saturation by `s`."
-    P = torch.full((3, 3), 1 / 3)                                                 # projection on grey
-    K = torch.tensor([[0., -1, 1], [1, 0, -1], [-1, 1, 0]]) / math.sqrt(3)        # cross product with the grey axis
+    P = torch.full((3, 3), 1 / 3)  # projection on grey
+    K = torch.tensor([[0.0, -1, 1], [1, 0, -1], [-1, 1, 0]]) / math.sqrt(3)  # cross product with the grey axis
     R = torch.cos(h)[:, None, None] * (torch.eye(3) - P) + torch.sin(h)[:, None, None] * K + P
     return P + s[:, None, None] * (R - P)
 
-def augment(x: torch.Tensor, # images [B, 3, H, W] in [-1, 1]
-            g: torch.Generator, # the source of every random number
-            cfg: AugmentConfig = AugmentConfig(),
-           ) -> torch.Tensor:
+
+def augment(
+    x: torch.Tensor,  # images [B, 3, H, W] in [-1, 1]
+    g: torch.Generator,  # the source of every random number
+    cfg: AugmentConfig = AugmentConfig(),
+) -> torch.Tensor:
     "Random crop/zoom, rotation, flip, colour jitter, blur and noise, per image, on a white background."
     B = len(x)
     zoom = torch.exp(_uniform(g, B, math.log(cfg.zoom[0]), math.log(cfg.zoom[1])))
@@ -275,11 +350,15 @@ def augment(x: torch.Tensor, # images [B, 3, H, W] in [-1, 1]
     M = _hue_saturation(_uniform(g, B, -cfg.hue, cfg.hue), _uniform(g, B, *cfg.saturation))
     x = torch.einsum('bij,bjhw->bihw', M, x)
     mean = x.mean((1, 2, 3), keepdim=True)
-    x = (x - mean) * _uniform(g, B, *cfg.contrast)[:, None, None, None] + mean \
+    x = (
+        (x - mean) * _uniform(g, B, *cfg.contrast)[:, None, None, None]
+        + mean
         + _uniform(g, B, -cfg.brightness, cfg.brightness)[:, None, None, None]
+    )
     blur = torch.rand(B, generator=g) < cfg.blur_p
     sig = _uniform(g, B, *cfg.blur_sigma) * x.shape[-1] / 64
-    if blur.any(): x = gaussian_blur(x, sig * blur)                             # sigma 0: unchanged
+    if blur.any():
+        x = gaussian_blur(x, sig * blur)  # sigma 0: unchanged
     std = _uniform(g, B, 0, cfg.noise_std) * (torch.rand(B, generator=g) < cfg.noise_p)
     x = x + std[:, None, None, None] * torch.randn(x.shape, generator=g)
     return x.clamp(-1, 1)
@@ -288,33 +367,41 @@ def augment(x: torch.Tensor, # images [B, 3, H, W] in [-1, 1]
 @dataclass(frozen=True)
 class FeatureNetConfig(Config):
     "The offline evaluation network: a small CNN and its classifier over the train split's base emoji."
+
     n_classes: int = 1524  # base emoji in the train split
     image_size: int = 64  # inputs are resized to this
     stem: int = 32  # channels of the 4×4 stride-2 stem
     widths: tuple[int, ...] = (64, 64, 128, 128, 128)  # channels of the 3×3 layers after it
     strides: tuple[int, ...] = (2, 1, 2, 1, 1)
 
+
 def _conv_bn(i, o, k, s, p):
     return nn.Sequential(nn.Conv2d(i, o, k, s, p, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True))
 
+
 class FeatureNet(nn.Module):
     "Images in [-1, 1] → (`feat [B, D]`, `logits [B, n_classes]`)."
+
     def __init__(self, config: FeatureNetConfig = FeatureNetConfig()):
         super().__init__()
         c = self.config = config
-        if len(c.widths) != len(c.strides): raise ValueError("widths and strides must have the same length")
+        if len(c.widths) != len(c.strides):
+            raise ValueError("widths and strides must have the same length")
         chans = (c.stem,) + tuple(c.widths)
-        self.body = nn.Sequential(_conv_bn(3, c.stem, 4, 2, 1),
-                                  *[_conv_bn(chans[i], chans[i + 1], 3, s, 1) for i, s in enumerate(c.strides)])
+        self.body = nn.Sequential(
+            _conv_bn(3, c.stem, 4, 2, 1), *[_conv_bn(chans[i], chans[i + 1], 3, s, 1) for i, s in enumerate(c.strides)]
+        )
         self.head = nn.Linear(chans[-1], c.n_classes)
 
     @property
-    def feature_dim(self) -> int: return self.head.in_features
+    def feature_dim(self) -> int:
+        return self.head.in_features
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         "The pooled feature `[B, D]` of images `[B, 3, H, W]` in [-1, 1]."
         s = self.config.image_size
-        if x.shape[-2:] != (s, s): x = F.interpolate(x, size=(s, s), mode='bilinear', antialias=True, align_corners=False)
+        if x.shape[-2:] != (s, s):
+            x = F.interpolate(x, size=(s, s), mode='bilinear', antialias=True, align_corners=False)
         return self.body(x).mean((2, 3))
 
     def forward(self, x):
@@ -325,6 +412,7 @@ class FeatureNet(nn.Module):
 @dataclass(frozen=True)
 class FeatureTrainConfig(Config):
     "How the offline evaluation network is trained (defaults: about 5–10 minutes on 2 CPU cores)."
+
     steps: int = 1000
     batch_size: int = 128
     lr: float = 3e-3  # peak of the one-cycle schedule
@@ -337,9 +425,12 @@ class FeatureTrainConfig(Config):
     size: int = 64
     aug: AugmentConfig = field(default_factory=AugmentConfig)
 
-def holdout_variants(labels: np.ndarray, # base-emoji id of each image
-                     min_variants: int = 5, # families with at least this many images lose one
-                     seed: int = 0) -> np.ndarray:
+
+def holdout_variants(
+    labels: np.ndarray,  # base-emoji id of each image
+    min_variants: int = 5,  # families with at least this many images lose one
+    seed: int = 0,
+) -> np.ndarray:
     "Indices of one image per base emoji that has at least `min_variants` images (its held-out skin-tone variant)."
     rng = np.random.RandomState(seed)
     out = [rng.choice(np.flatnonzero(labels == l)) for l in np.unique(labels) if (labels == l).sum() >= min_variants]
@@ -348,64 +439,76 @@ def holdout_variants(labels: np.ndarray, # base-emoji id of each image
 # %% ../nbs/07_evaluation.ipynb #9f14ea20
 @torch.no_grad()
 def _batched(fn, x: torch.Tensor, bs: int = 256) -> torch.Tensor:
-    return torch.cat([fn(x[i:i + bs]) for i in range(0, len(x), bs)])
+    return torch.cat([fn(x[i : i + bs]) for i in range(0, len(x), bs)])
+
 
 @torch.no_grad()
-def classification_accuracy(net: FeatureNet, x: torch.Tensor, y: torch.Tensor,
-                            aug: AugmentConfig | None = None, seed: int = 1) -> float:
+def classification_accuracy(
+    net: FeatureNet, x: torch.Tensor, y: torch.Tensor, aug: AugmentConfig | None = None, seed: int = 1
+) -> float:
     "Top-1 accuracy of `net` on images `x` (augmented with `aug`, seeded, if given)."
     net.eval()
-    if aug is not None: x = augment(x, torch.Generator().manual_seed(seed), aug)
+    if aug is not None:
+        x = augment(x, torch.Generator().manual_seed(seed), aug)
     return float((_batched(lambda b: net(b)[1].argmax(1), x) == y).float().mean())
 
+
 @torch.no_grad()
-def retrieval_scores(embed, # images [B,3,H,W] in [-1,1] -> vectors [B,D]
-                     images: torch.Tensor, # a set of images, e.g. the emoji test split
-                     labels: np.ndarray, # base-emoji id of each image
-                     aug: AugmentConfig = AugmentConfig(), seed: int = 1) -> dict:
+def retrieval_scores(
+    embed,  # images [B,3,H,W] in [-1,1] -> vectors [B,D]
+    images: torch.Tensor,  # a set of images, e.g. the emoji test split
+    labels: np.ndarray,  # base-emoji id of each image
+    aug: AugmentConfig = AugmentConfig(),
+    seed: int = 1,
+) -> dict:
     "Nearest-neighbour retrieval (cosine) on a held-out set: does an augmented image find itself, or a skin-tone sibling?"
     z = F.normalize(_batched(embed, images).double(), dim=1)
     za = F.normalize(_batched(embed, augment(images, torch.Generator().manual_seed(seed), aug)).double(), dim=1)
-    sim = za @ z.T                                                               # augmented queries × clean gallery
+    sim = za @ z.T  # augmented queries × clean gallery
     n, labels = len(images), torch.as_tensor(labels)
     self_top1 = float((sim.argmax(1) == torch.arange(n)).double().mean())
     has_sib = torch.tensor([(labels == l).sum() > 1 for l in labels])
-    sim.fill_diagonal_(-2)                                                       # the query's own image is not in the gallery
+    sim.fill_diagonal_(-2)  # the query's own image is not in the gallery
     sib_top1 = float((labels[sim.argmax(1)] == labels)[has_sib].double().mean())
     return {'self_top1': self_top1, 'sibling_top1': sib_top1, 'n': n, 'n_with_siblings': int(has_sib.sum())}
 
 # %% ../nbs/07_evaluation.ipynb #d6122ced
-def train_feature_net(cfg: FeatureTrainConfig = FeatureTrainConfig(),
-                      out: str | Path | None = None, # save as <out>.safetensors + <out>.json
-                      log_every: int = 100, # print the loss every this many steps (0: never)
-                      max_images: int | None = None, # use only the first images of the train split (for quick tests)
-                     ) -> tuple[FeatureNet, dict]:
+def train_feature_net(
+    cfg: FeatureTrainConfig = FeatureTrainConfig(),
+    out: str | Path | None = None,  # save as <out>.safetensors + <out>.json
+    log_every: int = 100,  # print the loss every this many steps (0: never)
+    max_images: int | None = None,  # use only the first images of the train split (for quick tests)
+) -> tuple[FeatureNet, dict]:
     "Train the offline evaluation network on the emoji train split (exemplar-CNN style); returns it and its report."
     threads = torch.get_num_threads()
     torch.set_num_threads(cfg.threads)
     try:
         t0 = time.time()
         ds = EmojiDataset('train', size=cfg.size)
-        classes, y_all = np.unique(ds.labels, return_inverse=True)               # train base emoji -> 0..C-1
+        classes, y_all = np.unique(ds.labels, return_inverse=True)  # train base emoji -> 0..C-1
         n = min(len(ds), max_images or len(ds))
         held = holdout_variants(y_all[:n], cfg.holdout_min_variants, cfg.seed)
         train_idx = np.setdiff1d(np.arange(n), held)
         X, Y = from_uint8(ds.images[:n]), torch.from_numpy(y_all[:n])
-        with torch.random.fork_rng():                                            # seed the init, leave the global RNG alone
+        with torch.random.fork_rng():  # seed the init, leave the global RNG alone
             torch.manual_seed(cfg.seed)
             net = FeatureNet(FeatureNetConfig(n_classes=len(classes), image_size=cfg.size))
-        net.to(memory_format=torch.channels_last)                                # faster convolutions on CPU
+        net.to(memory_format=torch.channels_last)  # faster convolutions on CPU
         opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=cfg.steps, pct_start=cfg.warmup)
         g = torch.Generator().manual_seed(cfg.seed)
         order, pool, losses = torch.empty(0, dtype=torch.long), torch.from_numpy(train_idx), []
         net.train()
         for step in range(cfg.steps):
-            if len(order) < cfg.batch_size: order = torch.cat([order, pool[torch.randperm(len(pool), generator=g)]])
-            idx, order = order[:cfg.batch_size], order[cfg.batch_size:]
+            if len(order) < cfg.batch_size:
+                order = torch.cat([order, pool[torch.randperm(len(pool), generator=g)]])
+            idx, order = order[: cfg.batch_size], order[cfg.batch_size :]
             xb = augment(X[idx], g, cfg.aug).contiguous(memory_format=torch.channels_last)
             loss = F.cross_entropy(net(xb)[1], Y[idx], label_smoothing=cfg.label_smoothing)
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
             losses.append(loss.item())
             if log_every and (step % log_every == 0 or step == cfg.steps - 1):
                 print(f'step {step:5d}  loss {np.mean(losses[-log_every:]):.3f}  {time.time() - t0:.0f}s', flush=True)
@@ -413,56 +516,84 @@ def train_feature_net(cfg: FeatureTrainConfig = FeatureTrainConfig(),
         tr = torch.from_numpy(train_idx)
         te = EmojiDataset('test', size=cfg.size)
         report = {
-            'train_images': len(train_idx), 'heldout_variants': len(held), 'classes': len(classes),
+            'train_images': len(train_idx),
+            'heldout_variants': len(held),
+            'classes': len(classes),
             'acc_train_clean': classification_accuracy(net, X[tr], Y[tr]),
             'acc_train_fresh_aug': classification_accuracy(net, X[tr], Y[tr], cfg.aug, seed=cfg.seed + 1),
             'acc_heldout_variants': classification_accuracy(net, X[held], Y[held]) if len(held) else float('nan'),
-            'acc_heldout_variants_aug': classification_accuracy(net, X[held], Y[held], cfg.aug, cfg.seed + 1) if len(held) else float('nan'),
+            'acc_heldout_variants_aug': classification_accuracy(net, X[held], Y[held], cfg.aug, cfg.seed + 1)
+            if len(held)
+            else float('nan'),
             'test_retrieval': retrieval_scores(net.features, te.tensors(), te.labels, cfg.aug, seed=cfg.seed + 1),
-            'final_loss': float(np.mean(losses[-50:])), 'seconds': round(time.time() - t0, 1),
-            'torch': torch.__version__, 'threads': cfg.threads,
+            'final_loss': float(np.mean(losses[-50:])),
+            'seconds': round(time.time() - t0, 1),
+            'torch': torch.__version__,
+            'threads': cfg.threads,
         }
-        if out is not None: save_feature_net(net, out, train_config=cfg, report=report)
+        if out is not None:
+            save_feature_net(net, out, train_config=cfg, report=report)
         return net, report
-    finally: torch.set_num_threads(threads)
+    finally:
+        torch.set_num_threads(threads)
 
 # %% ../nbs/07_evaluation.ipynb #abb4a2a2
 FEATURE_NET_ASSET = Path(sys.modules[EmojiDataset.__module__].__file__).parent / 'assets' / 'emoji_features.safetensors'
 
-def save_feature_net(net: FeatureNet, path: str | Path, # <path>.safetensors and <path>.json are written
-                     train_config: FeatureTrainConfig | None = None, report: dict | None = None) -> Path:
+
+def save_feature_net(
+    net: FeatureNet,
+    path: str | Path,  # <path>.safetensors and <path>.json are written
+    train_config: FeatureTrainConfig | None = None,
+    report: dict | None = None,
+) -> Path:
     "Save the network as float16 safetensors + a JSON of its config (and training config and report), atomically."
     from safetensors.torch import save
+
     path = Path(path).with_suffix('.safetensors')
     sd = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in net.state_dict().items()}
-    meta = {'format': 'megapixel_sundae/feature_net/1', 'config': net.config.to_dict(),
-            'train_config': train_config.to_dict() if train_config else None, 'report': report}
+    meta = {
+        'format': 'megapixel_sundae/feature_net/1',
+        'config': net.config.to_dict(),
+        'train_config': train_config.to_dict() if train_config else None,
+        'report': report,
+    }
     atomic_write_bytes(path, save(sd))
     atomic_write_bytes(path.with_suffix('.json'), (json.dumps(meta, indent=1) + '\n').encode())
     return path
 
+
 _LOADED: dict = {}
 
-def load_feature_net(path: str | Path | None = None, # a .safetensors saved by `save_feature_net` (default: the shipped asset)
-                    ) -> FeatureNet:
+
+def load_feature_net(
+    path: str | Path | None = None,  # a .safetensors saved by `save_feature_net` (default: the shipped asset)
+) -> FeatureNet:
     "The offline evaluation network (float32, eval mode), from `path` or the package's asset."
     from safetensors.torch import load_file
+
     p = Path(path).expanduser().with_suffix('.safetensors') if path is not None else FEATURE_NET_ASSET
     if not p.is_file() or not p.with_suffix('.json').is_file():
-        raise FileNotFoundError(f"emoji feature network not found at {p} (+ .json); train one with "
-                                f"`train_feature_net(out=...)` and pass its path")
-    st = p.stat(); tag = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+        raise FileNotFoundError(
+            f"emoji feature network not found at {p} (+ .json); train one with "
+            f"`train_feature_net(out=...)` and pass its path"
+        )
+    st = p.stat()
+    tag = (str(p.resolve()), st.st_size, st.st_mtime_ns)
     if tag not in _LOADED:
         meta = json.loads(p.with_suffix('.json').read_text())
         net = FeatureNet(FeatureNetConfig.from_dict(meta['config']))
         net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in load_file(str(p)).items()})
-        _LOADED.clear(); _LOADED[tag] = (net.eval().requires_grad_(False), meta)
+        _LOADED.clear()
+        _LOADED[tag] = (net.eval().requires_grad_(False), meta)
     return _LOADED[tag][0]
+
 
 def feature_net_info(path: str | Path | None = None) -> dict:
     "The JSON beside a saved network: config, training config and report (accuracies, retrieval)."
     load_feature_net(path)
     return next(iter(_LOADED.values()))[1]
+
 
 def feature_net_fingerprint(path: str | Path | None = None) -> str:
     "A short hash of a saved network's weights (it names cached features)."
@@ -473,49 +604,72 @@ def feature_net_fingerprint(path: str | Path | None = None) -> str:
 # %% ../nbs/07_evaluation.ipynb #cd6480af
 EMOJI_EXTRACTOR = 'megapixel-sundae-emoji'
 
+
 class EmojiFeatureExtractor(FeatureExtractorBase):
     "The offline emoji network as a torch-fidelity feature extractor: `feat` (pooled features) and `logits_unbiased`."
-    def __init__(self, name, features_list,
-                 feature_extractor_weights_path=None, # a saved network (default: the package's asset)
-                 **kwargs):
+
+    def __init__(
+        self,
+        name,
+        features_list,
+        feature_extractor_weights_path=None,  # a saved network (default: the package's asset)
+        **kwargs,
+    ):
         super().__init__(name, features_list)
         self.net = copy.deepcopy(load_feature_net(feature_extractor_weights_path))  # torch-fidelity moves it to the GPU
-        self.requires_grad_(False); self.eval()
+        self.requires_grad_(False)
+        self.eval()
 
     @staticmethod
-    def get_provided_features_list(): return ('feat', 'logits_unbiased')
+    def get_provided_features_list():
+        return ('feat', 'logits_unbiased')
 
     @staticmethod
     def get_default_feature_layer_for_metric(metric):
         return {'isc': 'logits_unbiased', 'fid': 'feat', 'kid': 'feat', 'prc': 'feat'}[metric]
 
     @staticmethod
-    def can_be_compiled(): return False
+    def can_be_compiled():
+        return False
 
     @staticmethod
-    def get_dummy_input_for_compile(): return torch.zeros(1, 3, 64, 64, dtype=torch.uint8)
+    def get_dummy_input_for_compile():
+        return torch.zeros(1, 3, 64, 64, dtype=torch.uint8)
 
     def forward(self, x):
         if not (torch.is_tensor(x) and x.dtype == torch.uint8 and x.ndim == 4 and x.shape[1] == 3):
-            raise ValueError(f"expected uint8 images [B, 3, H, W], got {getattr(x, 'dtype', type(x))} {tuple(getattr(x, 'shape', ()))}")
+            raise ValueError(
+                f"expected uint8 images [B, 3, H, W], got {getattr(x, 'dtype', type(x))} {tuple(getattr(x, 'shape', ()))}"
+            )
         feat, logits = self.net(x.float() / 127.5 - 1)
         out = {'feat': feat.float(), 'logits_unbiased': logits.float()}
         return tuple(out[k] for k in self.features_list)
 
+
 def register_emoji_extractor(name: str = EMOJI_EXTRACTOR) -> str:
     "Register `EmojiFeatureExtractor` with torch-fidelity under `name` (idempotent)."
-    if FEATURE_EXTRACTORS_REGISTRY.get(name) is EmojiFeatureExtractor: return name
-    FEATURE_EXTRACTORS_REGISTRY.pop(name, None)   # an older definition of the class (a re-run notebook cell)
+    if FEATURE_EXTRACTORS_REGISTRY.get(name) is EmojiFeatureExtractor:
+        return name
+    FEATURE_EXTRACTORS_REGISTRY.pop(name, None)  # an older definition of the class (a re-run notebook cell)
     register_feature_extractor(name, EmojiFeatureExtractor)
     return name
+
 
 register_emoji_extractor()
 
 # %% ../nbs/07_evaluation.ipynb #2e931663
 EXTRACTORS = ('emoji', 'inception')
-_RENAME = {'frechet_inception_distance': 'fid', 'kernel_inception_distance_mean': 'kid',
-           'kernel_inception_distance_std': 'kid_std', 'inception_score_mean': 'isc', 'inception_score_std': 'isc_std',
-           'precision': 'prc_precision', 'recall': 'prc_recall', 'f_score': 'prc_f_score'}
+_RENAME = {
+    'frechet_inception_distance': 'fid',
+    'kernel_inception_distance_mean': 'kid',
+    'kernel_inception_distance_std': 'kid_std',
+    'inception_score_mean': 'isc',
+    'inception_score_std': 'isc_std',
+    'precision': 'prc_precision',
+    'recall': 'prc_recall',
+    'f_score': 'prc_f_score',
+}
+
 
 def _extractor(extractor: str, weights) -> tuple[str, str, str]:
     "(torch-fidelity extractor name, weights path, fingerprint) for our extractor names."
@@ -527,114 +681,162 @@ def _extractor(extractor: str, weights) -> tuple[str, str, str]:
         return 'inception-v3-compat', str(p), 'inception'
     raise ValueError(f"extractor must be one of {EXTRACTORS}, got {extractor!r}")
 
+
 def _fidelity_kwargs(extractor, weights, device, batch_size, cache, verbose, fake, real) -> dict:
     name, wpath, fp = _extractor(extractor, weights)
     device = default_device(device)
-    kw = dict(feature_extractor=name, feature_extractor_weights_path=wpath, cuda=device.type == 'cuda',
-              batch_size=batch_size, verbose=verbose, save_cpu_ram=True, cache=cache,
-              cache_root=str(cache_dir() / 'fidelity'), input1=fake)
+    kw = dict(
+        feature_extractor=name,
+        feature_extractor_weights_path=wpath,
+        cuda=device.type == 'cuda',
+        batch_size=batch_size,
+        verbose=verbose,
+        save_cpu_ram=True,
+        cache=cache,
+        cache_root=str(cache_dir() / 'fidelity'),
+        input1=fake,
+    )
     if real is not None:
         kw['input2'] = real
-        if cache and real.key: kw['input2_cache_name'] = f'{real.key}-{fp}'
+        if cache and real.key:
+            kw['input2_cache_name'] = f'{real.key}-{fp}'
     return kw
 
-def fidelity_metrics(samples, # the generated images (any `image_source` input)
-                     reference, # the real images (any `image_source` input, e.g. 'emoji:test')
-                     metrics: Sequence[str] = ('fid', 'kid', 'prc'), # any of 'fid', 'kid', 'prc', 'isc'
-                     extractor: str = 'emoji', # 'emoji' (offline network) or 'inception'
-                     weights: str | Path | None = None, # the extractor's weights file (default: shipped / torch cache)
-                     value_range: tuple[float, float] = (-1, 1), # range of float images
-                     size: int | None = None, # image side, if both sets are built-in split names
-                     batch_size: int = 64,
-                     device: str | torch.device | None = None, # default: CUDA if available
-                     kid_subset_size: int = 1000, # halved to the smaller set's size when that is below it
-                     kid_subsets: int = 100,
-                     prc_k: int = 3, # torch-fidelity's PR neighbourhood
-                     cache: bool = True, # cache the reference set's features
-                     verbose: bool = False,
-                    ) -> dict:
+
+def fidelity_metrics(
+    samples,  # the generated images (any `image_source` input)
+    reference,  # the real images (any `image_source` input, e.g. 'emoji:test')
+    metrics: Sequence[str] = ('fid', 'kid', 'prc'),  # any of 'fid', 'kid', 'prc', 'isc'
+    extractor: str = 'emoji',  # 'emoji' (offline network) or 'inception'
+    weights: str | Path | None = None,  # the extractor's weights file (default: shipped / torch cache)
+    value_range: tuple[float, float] = (-1, 1),  # range of float images
+    size: int | None = None,  # image side, if both sets are built-in split names
+    batch_size: int = 64,
+    device: str | torch.device | None = None,  # default: CUDA if available
+    kid_subset_size: int = 1000,  # halved to the smaller set's size when that is below it
+    kid_subsets: int = 100,
+    prc_k: int = 3,  # torch-fidelity's PR neighbourhood
+    cache: bool = True,  # cache the reference set's features
+    verbose: bool = False,
+) -> dict:
     "FID / KID / IS / precision–recall of `samples` against `reference`, computed by torch-fidelity."
     bad = set(metrics) - {'fid', 'kid', 'prc', 'isc'}
-    if bad: raise ValueError(f"unknown torch-fidelity metric(s) {sorted(bad)}; choose from fid, kid, prc, isc")
+    if bad:
+        raise ValueError(f"unknown torch-fidelity metric(s) {sorted(bad)}; choose from fid, kid, prc, isc")
     fake, real = image_sources(samples, reference, value_range, size)
     kw = _fidelity_kwargs(extractor, weights, device, batch_size, cache, verbose, fake, real)
     kw.update({m: m in metrics for m in ('fid', 'kid', 'prc', 'isc')})
-    n_small = min(len(fake), len(real)) # subsets as large as the set would all be the whole set, so kid_std would be 0
-    kw.update(kid_subset_size=kid_subset_size if n_small >= kid_subset_size else max(2, n_small // 2), kid_subsets=kid_subsets,
-              prc_neighborhood=prc_k)
+    n_small = min(len(fake), len(real))  # subsets as large as the set would all be the whole set, so kid_std would be 0
+    kw.update(
+        kid_subset_size=kid_subset_size if n_small >= kid_subset_size else max(2, n_small // 2),
+        kid_subsets=kid_subsets,
+        prc_neighborhood=prc_k,
+    )
     out = torch_fidelity.calculate_metrics(**kw)
     return {_RENAME.get(k, k): float(v) for k, v in out.items()}
 
 # %% ../nbs/07_evaluation.ipynb #88f2c261
-def extract_features(source, # any `image_source` input
-                     extractor: str = 'emoji', weights: str | Path | None = None,
-                     feature: str | None = None, # default: the layer FID uses ('feat' / Inception's 2048-d pool)
-                     value_range=(-1, 1), size: int | None = None, batch_size: int = 64,
-                     device: str | torch.device | None = None, cache: bool = True, verbose: bool = False,
-                    ) -> torch.Tensor:
+def extract_features(
+    source,  # any `image_source` input
+    extractor: str = 'emoji',
+    weights: str | Path | None = None,
+    feature: str | None = None,  # default: the layer FID uses ('feat' / Inception's 2048-d pool)
+    value_range=(-1, 1),
+    size: int | None = None,
+    batch_size: int = 64,
+    device: str | torch.device | None = None,
+    cache: bool = True,
+    verbose: bool = False,
+) -> torch.Tensor:
     "Features `[N, D]` of a set of images, extracted (and cached, if it has a key) by torch-fidelity."
     from torch_fidelity.utils import create_feature_extractor, extract_featuresdict_from_input_id_cached
+
     src = image_source(source, value_range, size=size)
     kw = _fidelity_kwargs(extractor, weights, device, batch_size, cache, verbose, src, None)
     name, _, fp = _extractor(extractor, weights)
-    if cache and src.key: kw['input1_cache_name'] = f'{src.key}-{fp}'
+    if cache and src.key:
+        kw['input1_cache_name'] = f'{src.key}-{fp}'
     feature = feature or FEATURE_EXTRACTORS_REGISTRY[name].get_default_feature_layer_for_metric('fid')
     fe = create_feature_extractor(name, [feature], **kw)
     return extract_featuresdict_from_input_id_cached(1, fe, **kw)[feature]
 
-def prdc(real_features, # [N, D] features of real images
-         fake_features, # [M, D] features of generated images
-         k: int = 5, # the k of the k-nearest-neighbour radii
-        ) -> dict:
+
+def prdc(
+    real_features,  # [N, D] features of real images
+    fake_features,  # [M, D] features of generated images
+    k: int = 5,  # the k of the k-nearest-neighbour radii
+) -> dict:
     "Precision, recall, density and coverage (Naeem et al. 2020) by the `prdc` package."
     from prdc import compute_prdc
+
     r, f = (np.asarray(torch.as_tensor(x).detach().cpu().double().numpy()) for x in (real_features, fake_features))
     if r.ndim != 2 or f.ndim != 2 or r.shape[1] != f.shape[1]:
         raise ValueError(f"expected real [N, D] and fake [M, D] features with one D, got {r.shape} and {f.shape}")
     if min(len(r), len(f)) <= k:
         raise ValueError(f"PRDC with k={k} needs more than {k} real and fake samples, got {len(r)} and {len(f)}")
-    with contextlib.redirect_stdout(io.StringIO()): out = compute_prdc(r, f, nearest_k=k)
+    with contextlib.redirect_stdout(io.StringIO()):
+        out = compute_prdc(r, f, nearest_k=k)
     return {key: float(v) for key, v in out.items()}
 
 # %% ../nbs/07_evaluation.ipynb #a24463f8
 METRICS = ('fid', 'kid', 'prc', 'isc', 'prdc')
 
-def evaluate_samples(samples, # generated images: a folder, an array [N,3,H,W], a Dataset, ...
-                     reference='emoji:test', # real images: a built-in split name, a folder, an array, a Dataset
-                     metrics: Sequence[str] = ('fid', 'kid', 'prdc'), # from METRICS
-                     extractor: str = 'emoji', # 'emoji' (offline network) or 'inception' (needs its weights file)
-                     weights: str | Path | None = None, # the extractor's weights (default: shipped / torch cache)
-                     k: int = 5, # PRDC's k
-                     value_range: tuple[float, float] = (-1, 1), size: int | None = None,
-                     batch_size: int = 64, device: str | torch.device | None = None,
-                     cache: bool = True, verbose: bool = False, **fidelity_kw) -> dict:
+
+def evaluate_samples(
+    samples,  # generated images: a folder, an array [N,3,H,W], a Dataset, ...
+    reference='emoji:test',  # real images: a built-in split name, a folder, an array, a Dataset
+    metrics: Sequence[str] = ('fid', 'kid', 'prdc'),  # from METRICS
+    extractor: str = 'emoji',  # 'emoji' (offline network) or 'inception' (needs its weights file)
+    weights: str | Path | None = None,  # the extractor's weights (default: shipped / torch cache)
+    k: int = 5,  # PRDC's k
+    value_range: tuple[float, float] = (-1, 1),
+    size: int | None = None,
+    batch_size: int = 64,
+    device: str | torch.device | None = None,
+    cache: bool = True,
+    verbose: bool = False,
+    **fidelity_kw,
+) -> dict:
     "Sample-quality metrics of `samples` against `reference` (torch-fidelity + prdc, one feature extractor)."
     bad = set(metrics) - set(METRICS)
-    if bad: raise ValueError(f"unknown metric(s) {sorted(bad)}; choose from {METRICS}")
+    if bad:
+        raise ValueError(f"unknown metric(s) {sorted(bad)}; choose from {METRICS}")
     fake, real = image_sources(samples, reference, value_range, size)
-    common = dict(extractor=extractor, weights=weights, batch_size=batch_size, device=device, cache=cache, verbose=verbose)
+    common = dict(
+        extractor=extractor, weights=weights, batch_size=batch_size, device=device, cache=cache, verbose=verbose
+    )
     out = {}
     tf = [m for m in metrics if m != 'prdc']
-    if tf: out.update(fidelity_metrics(fake, real, tf, **common, **fidelity_kw))
+    if tf:
+        out.update(fidelity_metrics(fake, real, tf, **common, **fidelity_kw))
     if 'prdc' in metrics:
         out.update(prdc(extract_features(real, **common), extract_features(fake, **{**common, 'cache': False}), k=k))
-    out.update(n_samples=len(fake), n_reference=len(real), image_size=fake.size[0], extractor=_extractor(extractor, weights)[2])
+    out.update(
+        n_samples=len(fake), n_reference=len(real), image_size=fake.size[0], extractor=_extractor(extractor, weights)[2]
+    )
     return out
 
 # %% ../nbs/07_evaluation.ipynb #936ea801
-def rfid(originals, # the held-out images (any `image_source` input)
-         reconstructions, # the same images through the autoencoder, same order and size
-         extractor: str = 'emoji', weights: str | Path | None = None, **kw) -> float:
+def rfid(
+    originals,  # the held-out images (any `image_source` input)
+    reconstructions,  # the same images through the autoencoder, same order and size
+    extractor: str = 'emoji',
+    weights: str | Path | None = None,
+    **kw,
+) -> float:
     "Reconstruction FID: FID between originals and their reconstructions (torch-fidelity)."
     a, b = image_sources(reconstructions, originals, kw.pop('value_range', (-1, 1)), kw.pop('size', None))
     if len(a) != len(b):
-        raise ValueError(f"{len(b)} originals but {len(a)} reconstructions; rFID compares each image with its reconstruction")
+        raise ValueError(
+            f"{len(b)} originals but {len(a)} reconstructions; rFID compares each image with its reconstruction"
+        )
     return fidelity_metrics(a, b, ('fid',), extractor=extractor, weights=weights, **kw)['fid']
 
 # %% ../nbs/07_evaluation.ipynb #7716bedf
 def add_noise(x: torch.Tensor, std: float, seed: int = 0) -> torch.Tensor:
     "Images in [-1, 1] plus Gaussian noise of standard deviation `std` (seeded), clamped."
     return (x + std * torch.randn(x.shape, generator=torch.Generator().manual_seed(seed))).clamp(-1, 1)
+
 
 def swap_in(x: torch.Tensor, others: torch.Tensor, fraction: float, seed: int = 0) -> torch.Tensor:
     "A copy of `x` with a random `fraction` of its images replaced by images of `others`."
@@ -645,7 +847,18 @@ def swap_in(x: torch.Tensor, others: torch.Tensor, fraction: float, seed: int = 
     return out
 
 # %% ../nbs/07_evaluation.ipynb #a6650ab4
-EMOJI_GROUPS = ('flags', 'people', 'keycaps', 'emoticons', 'pictographs', 'transport', 'supplemental', 'extended-a', 'symbols')
+EMOJI_GROUPS = (
+    'flags',
+    'people',
+    'keycaps',
+    'emoticons',
+    'pictographs',
+    'transport',
+    'supplemental',
+    'extended-a',
+    'symbols',
+)
+
 
 def emoji_group(e: str) -> str:
     "A coarse Unicode group of an emoji, from its code points: flags, people, emoticons, pictographs, …"
@@ -653,42 +866,83 @@ def emoji_group(e: str) -> str:
     c = ord(b[0])
     if 0x1F1E6 <= c <= 0x1F1FF or any(0xE0020 <= ord(ch) <= 0xE007F for ch in b) or (c == 0x1F3F3 and '\u200d' in b):
         return 'flags'
-    if any(ch in b for ch in '\U0001F466\U0001F467\U0001F468\U0001F469\U0001F9D1'): return 'people'
-    if '\u20e3' in b: return 'keycaps'
-    if 0x1F600 <= c <= 0x1F64F: return 'emoticons'
-    if 0x1F300 <= c <= 0x1F5FF: return 'pictographs'
-    if 0x1F680 <= c <= 0x1F6FF: return 'transport'
-    if 0x1F900 <= c <= 0x1F9FF: return 'supplemental'
-    if 0x1FA70 <= c <= 0x1FAFF: return 'extended-a'
+    if any(ch in b for ch in '\U0001f466\U0001f467\U0001f468\U0001f469\U0001f9d1'):
+        return 'people'
+    if '\u20e3' in b:
+        return 'keycaps'
+    if 0x1F600 <= c <= 0x1F64F:
+        return 'emoticons'
+    if 0x1F300 <= c <= 0x1F5FF:
+        return 'pictographs'
+    if 0x1F680 <= c <= 0x1F6FF:
+        return 'transport'
+    if 0x1F900 <= c <= 0x1F9FF:
+        return 'supplemental'
+    if 0x1FA70 <= c <= 0x1FAFF:
+        return 'extended-a'
     return 'symbols'
 
 # %% ../nbs/07_evaluation.ipynb #3fd1c354
-def sampling_speed(prior: nn.Module, vqgan: nn.Module,
-                   n: int = 64, # samples per measured run
-                   batch_size: int = 64, steps: int = 50, temperature=(1.0, 0.7), proportion='auto',
-                   grid: tuple[int, int] | None = None, # token grid (default: the VQ-GAN's config resolution)
-                   precision: str = 'auto', repeats: int = 3, warmup: bool = True, seed: int = 0) -> dict:
+def sampling_speed(
+    prior: nn.Module,
+    vqgan: nn.Module,
+    n: int = 64,  # samples per measured run
+    batch_size: int = 64,
+    steps: int = 50,
+    temperature=(1.0, 0.7),
+    proportion='auto',
+    grid: tuple[int, int] | None = None,  # token grid (default: the VQ-GAN's config resolution)
+    precision: str = 'auto',
+    repeats: int = 3,
+    warmup: bool = True,
+    seed: int = 0,
+) -> dict:
     "Time the prior's sampling chain and the decoder: seconds per sample, samples/s, steps taken, device, dtype, torch version."
     from megapixel_sundae.sampling import sample, decode
     from megapixel_sundae.core import resolve_precision
+
     dev = next(prior.parameters()).device
     grid = grid or vqgan.config.grid(vqgan.config.resolution)
     sync = (lambda: torch.cuda.synchronize(dev)) if dev.type == 'cuda' else (lambda: None)
-    kw = dict(grid=grid, steps=steps, temperature=temperature, proportion=proportion, batch_size=batch_size,
-              precision=precision, progress=False)
-    if warmup: decode(vqgan, sample(prior, min(n, batch_size), seed=seed + 999, **kw).tokens[:batch_size], batch_size, precision)
+    kw = dict(
+        grid=grid,
+        steps=steps,
+        temperature=temperature,
+        proportion=proportion,
+        batch_size=batch_size,
+        precision=precision,
+        progress=False,
+    )
+    if warmup:
+        decode(
+            vqgan, sample(prior, min(n, batch_size), seed=seed + 999, **kw).tokens[:batch_size], batch_size, precision
+        )
     runs = []
     for r in range(repeats):
-        sync(); t0 = time.perf_counter()
+        sync()
+        t0 = time.perf_counter()
         s = sample(prior, n, seed=seed + r, **kw)
-        sync(); t1 = time.perf_counter()
+        sync()
+        t1 = time.perf_counter()
         decode(vqgan, s.tokens, batch_size, precision)
-        sync(); t2 = time.perf_counter()
+        sync()
+        t2 = time.perf_counter()
         runs.append((t1 - t0, t2 - t1, s.steps.float().mean().item(), s.evaluations))
     chain, dec, st, ev = (float(np.median([r[i] for r in runs])) for i in range(4))
-    return {'seconds_per_sample': (chain + dec) / n, 'samples_per_second': n / (chain + dec),
-            'chain_seconds_per_sample': chain / n, 'decode_seconds_per_sample': dec / n,
-            'steps_taken_mean': st, 'max_steps': steps, 'network_evaluations': int(ev), 'n': n, 'batch_size': batch_size,
-            'grid': list(grid), 'device': str(dev) if dev.type != 'cuda' else f'{dev} ({torch.cuda.get_device_name(dev)})',
-            'dtype': str(resolve_precision(precision, dev)).replace('torch.', ''), 'threads': torch.get_num_threads(),
-            'torch': torch.__version__, 'repeats': repeats}
+    return {
+        'seconds_per_sample': (chain + dec) / n,
+        'samples_per_second': n / (chain + dec),
+        'chain_seconds_per_sample': chain / n,
+        'decode_seconds_per_sample': dec / n,
+        'steps_taken_mean': st,
+        'max_steps': steps,
+        'network_evaluations': int(ev),
+        'n': n,
+        'batch_size': batch_size,
+        'grid': list(grid),
+        'device': str(dev) if dev.type != 'cuda' else f'{dev} ({torch.cuda.get_device_name(dev)})',
+        'dtype': str(resolve_precision(precision, dev)).replace('torch.', ''),
+        'threads': torch.get_num_threads(),
+        'torch': torch.__version__,
+        'repeats': repeats,
+    }

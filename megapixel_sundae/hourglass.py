@@ -6,7 +6,6 @@
 from __future__ import annotations
 import functools, math
 from dataclasses import dataclass, replace
-from typing import Iterator
 
 import torch
 import torch.nn.functional as F
@@ -25,15 +24,18 @@ __all__ = ['RESAMPLES', 'POS_EMBS', 'HOURGLASS_PRESETS', 'HourglassConfig', 'Geo
 RESAMPLES = ('2d', '1d', 'naive')
 POS_EMBS = ('rope2d', 'rope1d', 'absolute', 'none')
 
+
 def _levels(depth) -> int:
     "How many times a nested `depth` tuple downsamples."
     return 0 if isinstance(depth, int) else 1 + _levels(depth[1])
+
 
 def _check_depth(depth, where='depth'):
     if isinstance(depth, bool) or not isinstance(depth, (int, tuple)):
         raise ValueError(f"{where} must be an int or a tuple (pre, valley, post), got {depth!r}")
     if isinstance(depth, int):
-        if depth < 0: raise ValueError(f"{where} must be >= 0, got {depth}")
+        if depth < 0:
+            raise ValueError(f"{where} must be >= 0, got {depth}")
         return
     if len(depth) != 3:
         raise ValueError(f"{where} must be (pre, valley, post) with valley an int or another such tuple, got {depth!r}")
@@ -42,50 +44,69 @@ def _check_depth(depth, where='depth'):
             raise ValueError(f"{where}: the {name} depth must be an int >= 0, got {depth[i]!r}")
     _check_depth(depth[1], where + '[1]')
 
+
 @dataclass(frozen=True)
 class HourglassConfig(Config):
     "The 2D-aware hourglass transformer; defaults are the paper's FFHQ256 model (199.4M parameters)."
-    vocab_size: int = 1024 # v: codebook size of the VQ-GAN
-    dim: int = 1024 # model width d
+
+    vocab_size: int = 1024  # v: codebook size of the VQ-GAN
+    dim: int = 1024  # model width d
     heads: int = 8
     dim_head: int = 64
-    depth: int | tuple = (3, 10, 3) # (pre, valley, post), valley an int or a nested tuple; an int is a plain transformer
-    shorten_factor: int | tuple = 4 # k per level (tokens pooled into one); an int is used at every level
-    resample: str = '2d' # '2d': √k×√k patches, linear; '1d': k consecutive raster tokens, linear; 'naive': √k×√k average/repeat
-    attn_resampling: bool = True # refine each pooled/unpooled token with one attention + MLP layer (Nawrot et al.)
-    pos_emb: str = 'rope2d' # 'rope2d' (axial), 'rope1d' (raster index), 'absolute' (learned h×w table) or 'none'
-    rotary_dim: int | None = None # channels of each head that rotate (None: all `dim_head`)
-    rope_theta: float = 100.0 # frequencies θ^(-j/m), j < m, in radians per full-resolution token
+    depth: int | tuple = (
+        3,
+        10,
+        3,
+    )  # (pre, valley, post), valley an int or a nested tuple; an int is a plain transformer
+    shorten_factor: int | tuple = 4  # k per level (tokens pooled into one); an int is used at every level
+    # '2d': √k×√k patches, linear; '1d': k consecutive raster tokens, linear; 'naive': √k×√k average/repeat
+    resample: str = '2d'
+    attn_resampling: bool = True  # refine each pooled/unpooled token with one attention + MLP layer (Nawrot et al.)
+    pos_emb: str = 'rope2d'  # 'rope2d' (axial), 'rope1d' (raster index), 'absolute' (learned h×w table) or 'none'
+    rotary_dim: int | None = None  # channels of each head that rotate (None: all `dim_head`)
+    rope_theta: float = 100.0  # frequencies θ^(-j/m), j < m, in radians per full-resolution token
     mlp_mult: int = 4
-    dropout: float = 0.0 # on the output of every attention and MLP branch
-    attn_dropout: float = 0.0 # on the attention weights
-    num_classes: int | None = None # class-conditional when set (labels 0..num_classes-1)
-    max_grid: int = 32 # largest h and w that the 'absolute' table covers
-    pad: bool = True # pad grids whose sides a level cannot divide (else raise)
+    dropout: float = 0.0  # on the output of every attention and MLP branch
+    attn_dropout: float = 0.0  # on the attention weights
+    num_classes: int | None = None  # class-conditional when set (labels 0..num_classes-1)
+    max_grid: int = 32  # largest h and w that the 'absolute' table covers
+    pad: bool = True  # pad grids whose sides a level cannot divide (else raise)
     init_std: float = 0.02
 
     def __post_init__(self):
         _check_depth(self.depth)
         for name in ('vocab_size', 'dim', 'heads', 'dim_head', 'mlp_mult', 'max_grid'):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1: raise ValueError(f"{name} must be a positive int, got {v!r}")
-        if self.resample not in RESAMPLES: raise ValueError(f"resample must be one of {RESAMPLES}, got {self.resample!r}")
-        if self.pos_emb not in POS_EMBS: raise ValueError(f"pos_emb must be one of {POS_EMBS}, got {self.pos_emb!r}")
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"{name} must be a positive int, got {v!r}")
+        if self.resample not in RESAMPLES:
+            raise ValueError(f"resample must be one of {RESAMPLES}, got {self.resample!r}")
+        if self.pos_emb not in POS_EMBS:
+            raise ValueError(f"pos_emb must be one of {POS_EMBS}, got {self.pos_emb!r}")
         for k in self.shorten_factors:
-            if isinstance(k, bool) or not isinstance(k, int) or k < 2: raise ValueError(f"shorten factors must be ints >= 2, got {k!r}")
+            if isinstance(k, bool) or not isinstance(k, int) or k < 2:
+                raise ValueError(f"shorten factors must be ints >= 2, got {k!r}")
             if self.resample != '1d' and math.isqrt(k) ** 2 != k:
-                raise ValueError(f"shorten factor {k} is not a perfect square: resample={self.resample!r} pools √k×√k patches "
-                                 f"(use k = 4, 9, 16, … or resample='1d')")
+                raise ValueError(
+                    f"shorten factor {k} is not a perfect square: resample={self.resample!r} pools √k×√k patches "
+                    f"(use k = 4, 9, 16, … or resample='1d')"
+                )
         if isinstance(self.shorten_factor, tuple) and len(self.shorten_factor) != _levels(self.depth):
-            raise ValueError(f"shorten_factor {self.shorten_factor} gives {len(self.shorten_factor)} factors but depth "
-                             f"{self.depth} has {_levels(self.depth)} level(s); give one per level or a single int")
+            raise ValueError(
+                f"shorten_factor {self.shorten_factor} gives {len(self.shorten_factor)} factors but depth "
+                f"{self.depth} has {_levels(self.depth)} level(s); give one per level or a single int"
+            )
         r = self.rot_dim
         step = 4 if self.pos_emb == 'rope2d' else 2
         if self.pos_emb.startswith('rope') and (r < step or r % step or r > self.dim_head):
-            raise ValueError(f"rotary_dim must be a multiple of {step} in [{step}, dim_head={self.dim_head}] for "
-                             f"pos_emb={self.pos_emb!r}, got {r}")
-        if self.num_classes is not None and self.num_classes < 1: raise ValueError(f"num_classes must be >= 1 or None, got {self.num_classes}")
-        if not 0 <= self.dropout < 1 or not 0 <= self.attn_dropout < 1: raise ValueError("dropout and attn_dropout must be in [0, 1)")
+            raise ValueError(
+                f"rotary_dim must be a multiple of {step} in [{step}, dim_head={self.dim_head}] for "
+                f"pos_emb={self.pos_emb!r}, got {r}"
+            )
+        if self.num_classes is not None and self.num_classes < 1:
+            raise ValueError(f"num_classes must be >= 1 or None, got {self.num_classes}")
+        if not 0 <= self.dropout < 1 or not 0 <= self.attn_dropout < 1:
+            raise ValueError("dropout and attn_dropout must be in [0, 1)")
 
     @property
     def shorten_factors(self) -> tuple:
@@ -100,23 +121,27 @@ class HourglassConfig(Config):
 
 # %% ../nbs/03_hourglass.ipynb #30bf3569
 HOURGLASS_PRESETS = {
-    'ffhq256': HourglassConfig(vocab_size=1024, dim=1024, heads=8, depth=(3, 10, 3), shorten_factor=4), # 16×16 tokens
-    'ffhq1024': HourglassConfig(vocab_size=8192, dim=1024, heads=8, depth=(2, 12, 2), shorten_factor=4), # 32×32 tokens
-    'small': HourglassConfig(vocab_size=1024, dim=256, heads=4, depth=(2, 4, 2), shorten_factor=4), # the CPU benchmark's model
+    'ffhq256': HourglassConfig(vocab_size=1024, dim=1024, heads=8, depth=(3, 10, 3), shorten_factor=4),  # 16×16 tokens
+    'ffhq1024': HourglassConfig(vocab_size=8192, dim=1024, heads=8, depth=(2, 12, 2), shorten_factor=4),  # 32×32 tokens
+    'small': HourglassConfig(
+        vocab_size=1024, dim=256, heads=4, depth=(2, 4, 2), shorten_factor=4
+    ),  # the CPU benchmark's model
 }
 
 # %% ../nbs/03_hourglass.ipynb #f48adb7b
 @dataclass(frozen=True)
 class Geometry:
     "Where one level's tokens sit on the full-resolution `H×W` grid."
-    mode: str # '2d': the level is an h×w grid, each token a stride×stride patch; '1d': n tokens, each `stride` raster tokens
-    h: int # rows of this level's grid ('2d'); 1 for '1d'
-    w: int # columns ('2d'); the number of tokens n for '1d'
-    stride: int # full-resolution tokens per token along each axis ('2d') or along the raster ('1d')
-    W: int # full-resolution grid width, for raster indices
+
+    mode: str  # '2d': the level is an h×w grid, each token a stride×stride patch; '1d': n tokens, each `stride` raster tokens
+    h: int  # rows of this level's grid ('2d'); 1 for '1d'
+    w: int  # columns ('2d'); the number of tokens n for '1d'
+    stride: int  # full-resolution tokens per token along each axis ('2d') or along the raster ('1d')
+    W: int  # full-resolution grid width, for raster indices
 
     @property
-    def n(self) -> int: return self.h * self.w
+    def n(self) -> int:
+        return self.h * self.w
 
     @classmethod
     def full(cls, h: int, w: int, resample: str = '2d') -> Geometry:
@@ -125,12 +150,14 @@ class Geometry:
 
     def padded(self, s: int) -> Geometry:
         "This level padded (bottom/right, or at the end for '1d') to a multiple of the pooling factor `s`."
-        if self.mode == '1d': return replace(self, w=-(-self.w // s) * s)
+        if self.mode == '1d':
+            return replace(self, w=-(-self.w // s) * s)
         return replace(self, h=-(-self.h // s) * s, w=-(-self.w // s) * s)
 
     def down(self, s: int) -> Geometry:
         "The next coarser level: `s×s` patches ('2d') or `s` consecutive tokens ('1d') become one token."
-        if self.mode == '1d': return replace(self, w=-(-self.w // s), stride=self.stride * s)
+        if self.mode == '1d':
+            return replace(self, w=-(-self.w // s), stride=self.stride * s)
         return replace(self, h=-(-self.h // s), w=-(-self.w // s), stride=self.stride * s)
 
     def positions(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -148,20 +175,24 @@ class Geometry:
 # %% ../nbs/03_hourglass.ipynb #b1aa0b6d
 class Rotary(nn.Module):
     "Rotary position embedding: axial 2D (half the rotated pairs per axis) or 1D over the raster index."
-    def __init__(self, rot_dim: int, # channels of each head that rotate
-                 mode: str = 'rope2d', # 'rope2d' or 'rope1d'
-                 theta: float = 100.0, # frequencies θ^(-j/m), j = 0..m-1 (m per axis)
-                ):
+
+    def __init__(
+        self,
+        rot_dim: int,  # channels of each head that rotate
+        mode: str = 'rope2d',  # 'rope2d' or 'rope1d'
+        theta: float = 100.0,  # frequencies θ^(-j/m), j = 0..m-1 (m per axis)
+    ):
         super().__init__()
         self.rot_dim, self.mode, self.theta = rot_dim, mode, theta
-        self._cache = {} # no buffers: nothing to save, nothing for `.to(dtype)` to round
+        self._cache = {}  # no buffers: nothing to save, nothing for `.to(dtype)` to round
 
     def angles(self, geom: Geometry) -> torch.Tensor:
         "Rotation angles `[n, rot_dim/2]` (float64) of each token of a level."
         rc, flat = geom.positions()
         m = self.rot_dim // 4 if self.mode == 'rope2d' else self.rot_dim // 2
         f = self.theta ** (-torch.arange(m, dtype=torch.float64) / m)
-        if self.mode == 'rope2d': return torch.cat([rc[:, :1] * f, rc[:, 1:] * f], -1)
+        if self.mode == 'rope2d':
+            return torch.cat([rc[:, :1] * f, rc[:, 1:] * f], -1)
         return flat[:, None] * f
 
     def forward(self, geom: Geometry, device=None, dtype=torch.float32) -> torch.Tensor:
@@ -169,23 +200,31 @@ class Rotary(nn.Module):
         device = torch.device(device or 'cpu')
         key = (geom, device, dtype)
         if key not in self._cache:
-            if len(self._cache) > 64: self._cache.clear()
-            with torch.inference_mode(False), torch.no_grad(): # plain constants, usable inside and outside inference mode
+            if len(self._cache) > 64:
+                self._cache.clear()
+            with (
+                torch.inference_mode(False),
+                torch.no_grad(),
+            ):  # plain constants, usable inside and outside inference mode
                 a = self.angles(geom)
-                rot = torch.polar(torch.ones_like(a), a) # complex128
+                rot = torch.polar(torch.ones_like(a), a)  # complex128
                 self._cache[key] = rot.to(device, torch.complex128 if dtype == torch.float64 else torch.complex64)
         return self._cache[key]
 
-def apply_rotary(x: torch.Tensor, # [B, n, ..., dim_head]: any dims between the token axis and the channels
-                 rot: torch.Tensor, # [n, rot_dim/2] complex, from `Rotary`
-                ) -> torch.Tensor:
+
+def apply_rotary(
+    x: torch.Tensor,  # [B, n, ..., dim_head]: any dims between the token axis and the channels
+    rot: torch.Tensor,  # [n, rot_dim/2] complex, from `Rotary`
+) -> torch.Tensor:
     "Rotate channel pairs (2i, 2i+1) of the first `rot_dim` channels of every head by each token's angles."
     r = 2 * rot.shape[-1]
     xr = x[..., :r]
-    xf = xr if xr.dtype in (torch.float32, torch.float64) else xr.float() # no complex bf16: rotate in fp32
+    xf = xr if xr.dtype in (torch.float32, torch.float64) else xr.float()  # no complex bf16: rotate in fp32
     shape = (rot.shape[0],) + (1,) * (x.dim() - 3) + (r // 2,)
     # each pair is one complex number; rotating it is one complex multiplication (a single pass over the channels)
-    out = torch.view_as_real(torch.view_as_complex(xf.unflatten(-1, (-1, 2))) * rot.view(shape).to(xf.dtype.to_complex()))
+    out = torch.view_as_real(
+        torch.view_as_complex(xf.unflatten(-1, (-1, 2))) * rot.view(shape).to(xf.dtype.to_complex())
+    )
     out = out.flatten(-2).to(x.dtype)
     return out if r == x.shape[-1] else torch.cat([out, x[..., r:]], -1)
 
@@ -194,8 +233,10 @@ def _onednn_mm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     "`a @ b.T` for 2D fp32 CPU tensors through oneDNN."
     return torch.ops.mkldnn._linear_pointwise(a, b, None, "none", [], "")
 
+
 class _OneDNNLinear(torch.autograd.Function):
     "y = x Wᵀ + b with every matmul (forward, dx, dW) done by oneDNN."
+
     @staticmethod
     def forward(ctx, x, weight, bias):
         x2 = x.reshape(-1, x.shape[-1])
@@ -209,53 +250,83 @@ class _OneDNNLinear(torch.autograd.Function):
         x2, w = ctx.saved_tensors
         g2 = g.reshape(-1, g.shape[-1])
         dx = dw = db = None
-        if ctx.needs_input_grad[0]: dx = _onednn_mm(g2, w.t()).view(ctx.x_shape)
-        if ctx.needs_input_grad[1]: # oneDNN is fastest when the output's rows are the shorter side
+        if ctx.needs_input_grad[0]:
+            dx = _onednn_mm(g2, w.t()).view(ctx.x_shape)
+        if ctx.needs_input_grad[1]:  # oneDNN is fastest when the output's rows are the shorter side
             dw = _onednn_mm(g2.t(), x2.t()) if w.shape[0] <= w.shape[1] else _onednn_mm(x2.t(), g2.t()).t()
-        if ctx.has_bias and ctx.needs_input_grad[2]: db = g2.sum(0)
+        if ctx.has_bias and ctx.needs_input_grad[2]:
+            db = g2.sum(0)
         return dx, dw, db
 
+
 _FAST = {'enabled': True, 'works': None}
+
 
 def _onednn_works() -> bool:
     if _FAST['works'] is None:
         try:
-            a, b = torch.arange(12.).view(3, 4) / 7, torch.arange(20.).view(5, 4) / 11  # no RNG draw: importing must not shift seeded runs
-            _FAST['works'] = torch.backends.mkldnn.is_available() and torch.allclose(_onednn_mm(a, b), a @ b.t(), atol=1e-5)
-        except Exception: _FAST['works'] = False # the private op is missing or changed: use F.linear
+            a, b = (
+                torch.arange(12.0).view(3, 4) / 7,
+                torch.arange(20.0).view(5, 4) / 11,
+            )  # no RNG draw: importing must not shift seeded runs
+            _FAST['works'] = torch.backends.mkldnn.is_available() and torch.allclose(
+                _onednn_mm(a, b), a @ b.t(), atol=1e-5
+            )
+        except Exception:
+            _FAST['works'] = False  # the private op is missing or changed: use F.linear
     return _FAST['works']
+
 
 def fast_cpu_linear(enabled: bool | None = None) -> bool:
     "Turn the oneDNN path of `Linear` on or off (`None`: just ask); returns whether it is on and usable."
-    if enabled is not None: _FAST['enabled'] = bool(enabled)
+    if enabled is not None:
+        _FAST['enabled'] = bool(enabled)
     return _FAST['enabled'] and _onednn_works()
+
 
 class Linear(nn.Linear):
     "`nn.Linear` (same parameters) whose fp32 CPU matmuls run through oneDNN, ~2× faster than MKL on AVX-512 AMD CPUs."
+
     def fast(self, x) -> bool:
         "Whether `x` takes the oneDNN path."
-        return (x.device.type == 'cpu' and x.dtype == torch.float32 and self.weight.dtype == torch.float32 and _FAST['enabled']
-                and not torch.is_autocast_enabled('cpu') and not torch.compiler.is_compiling() and _onednn_works())
+        return (
+            x.device.type == 'cpu'
+            and x.dtype == torch.float32
+            and self.weight.dtype == torch.float32
+            and _FAST['enabled']
+            and not torch.is_autocast_enabled('cpu')
+            and not torch.compiler.is_compiling()
+            and _onednn_works()
+        )
 
     def forward(self, x):
-        if self.fast(x): return _OneDNNLinear.apply(x, self.weight, self.bias)
+        if self.fast(x):
+            return _OneDNNLinear.apply(x, self.weight, self.bias)
         return F.linear(x, self.weight, self.bias)
 
 # %% ../nbs/03_hourglass.ipynb #2720c069
 class MLP(nn.Sequential):
     "The position-wise GELU feed-forward block."
+
     def __init__(self, dim: int, mult: int = 4, dropout: float = 0.0):
         super().__init__(Linear(dim, dim * mult), nn.GELU(), Linear(dim * mult, dim), nn.Dropout(dropout))
 
     def forward(self, x):
         fc1, act, fc2, drop = self
-        if (not (torch.is_grad_enabled() and (x.requires_grad or fc1.weight.requires_grad)) and type(act) is nn.GELU
-                and act.approximate == 'none' and fc1.fast(x) and _onednn_gelu_works()):
+        if (
+            not (torch.is_grad_enabled() and (x.requires_grad or fc1.weight.requires_grad))
+            and type(act) is nn.GELU
+            and act.approximate == 'none'
+            and fc1.fast(x)
+            and _onednn_gelu_works()
+        ):
             # inference on the CPU: GELU computed inside oneDNN's matmul (no extra pass over the 4×-wide hidden tensor)
             h = torch.ops.mkldnn._linear_pointwise(x.reshape(-1, x.shape[-1]), fc1.weight, fc1.bias, 'gelu', [], 'none')
             h = h.view(*x.shape[:-1], fc1.out_features)
-        else: h = act(fc1(x))
+        else:
+            h = act(fc1(x))
         return drop(fc2(h))
+
 
 def _onednn_gelu_works() -> bool:
     "Whether oneDNN's fused linear+GELU (exact erf form) matches `F.gelu(F.linear(...))` here."
@@ -265,12 +336,14 @@ def _onednn_gelu_works() -> bool:
             b = torch.linspace(-0.5, 0.5, 5)
             got = torch.ops.mkldnn._linear_pointwise(a, w, b, 'gelu', [], 'none')
             _FAST['gelu'] = torch.allclose(got, F.gelu(F.linear(a, w, b)), atol=1e-5)
-        except Exception: _FAST['gelu'] = False
+        except Exception:
+            _FAST['gelu'] = False
     return _FAST['gelu']
 
 # %% ../nbs/03_hourglass.ipynb #5e5f1d2b
 class Attention(nn.Module):
     "Non-causal multi-head self-attention: fused QKV, rotary on every head, `scaled_dot_product_attention`."
+
     def __init__(self, dim: int, heads: int, dim_head: int, dropout: float = 0.0, attn_dropout: float = 0.0):
         super().__init__()
         self.heads, self.dim_head, self.attn_dropout = heads, dim_head, attn_dropout
@@ -282,13 +355,15 @@ class Attention(nn.Module):
         "q, k, v as `[B, heads, n, dim_head]`; q and k of every head rotated by the tokens' positions (when `rope` is given)."
         qkv = rearrange(self.qkv(x), 'b n (t h d) -> b n t h d', t=3, h=self.heads)
         v = qkv[:, :, 2]
-        qk = apply_rotary(qkv[:, :, :2], rope) if rope is not None else qkv[:, :, :2] # both at once
+        qk = apply_rotary(qkv[:, :, :2], rope) if rope is not None else qkv[:, :, :2]  # both at once
         q, k = qk.unbind(2)
         return q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
 
-    def forward(self, x: torch.Tensor, # [B, n, dim]
-                rope=None, # `Rotary` output for the n tokens, or None
-               ) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,  # [B, n, dim]
+        rope=None,  # `Rotary` output for the n tokens, or None
+    ) -> torch.Tensor:
         q, k, v = self.qkv_heads(x, rope)
         o = F.scaled_dot_product_attention(q, k, v, dropout_p=self.attn_dropout if self.training else 0.0)
         return self.drop(self.out(rearrange(o, 'b h n d -> b n (h d)')))
@@ -296,6 +371,7 @@ class Attention(nn.Module):
 # %% ../nbs/03_hourglass.ipynb #bfb86bff
 class Block(nn.Module):
     "A pre-norm transformer layer: x + attention(norm(x)), then x + MLP(norm(x))."
+
     def __init__(self, c: HourglassConfig):
         super().__init__()
         self.norm1, self.norm2 = nn.LayerNorm(c.dim), nn.LayerNorm(c.dim)
@@ -306,38 +382,53 @@ class Block(nn.Module):
         x = x + self.attn(self.norm1(x), rope)
         return x + self.mlp(self.norm2(x))
 
+
 class Stack(nn.ModuleList):
     "`depth` transformer layers sharing one level's positions."
+
     def __init__(self, c: HourglassConfig, depth: int):
         super().__init__([Block(c) for _ in range(depth)])
 
     def forward(self, x, rope=None):
-        for blk in self: x = blk(x, rope)
+        for blk in self:
+            x = blk(x, rope)
         return x
 
 # %% ../nbs/03_hourglass.ipynb #e085d1e9
 def pad_tokens(x: torch.Tensor, geom: Geometry, to: Geometry) -> torch.Tensor:
     "Zero-pad tokens `[B, n, d]` of level `geom` to the (larger) level `to` (bottom/right in 2D, the end in 1D)."
-    if to == geom: return x
-    if geom.mode == '1d': return F.pad(x, (0, 0, 0, to.n - geom.n))
+    if to == geom:
+        return x
+    if geom.mode == '1d':
+        return F.pad(x, (0, 0, 0, to.n - geom.n))
     x = rearrange(x, 'b (h w) d -> b h w d', h=geom.h)
     return rearrange(F.pad(x, (0, 0, 0, to.w - geom.w, 0, to.h - geom.h)), 'b h w d -> b (h w) d')
 
+
 def crop_tokens(x: torch.Tensor, geom: Geometry, frm: Geometry) -> torch.Tensor:
     "Undo `pad_tokens`: the tokens of `geom` out of those of `frm`."
-    if frm == geom: return x
-    if geom.mode == '1d': return x[:, :geom.n]
-    return rearrange(rearrange(x, 'b (h w) d -> b h w d', h=frm.h)[:, :geom.h, :geom.w], 'b h w d -> b (h w) d')
+    if frm == geom:
+        return x
+    if geom.mode == '1d':
+        return x[:, : geom.n]
+    return rearrange(rearrange(x, 'b (h w) d -> b h w d', h=frm.h)[:, : geom.h, : geom.w], 'b h w d -> b (h w) d')
 
-def group_tokens(x: torch.Tensor, # [B, n, ...] tokens of the (padded) level `geom`
-                 geom: Geometry, s: int) -> torch.Tensor:
+
+def group_tokens(
+    x: torch.Tensor,  # [B, n, ...] tokens of the (padded) level `geom`
+    geom: Geometry,
+    s: int,
+) -> torch.Tensor:
     "`[B, n', s², ...]` ('2d': each s×s patch, raster order inside) or `[B, n', s, ...]` ('1d')."
-    if geom.mode == '1d': return rearrange(x, 'b (n s) ... -> b n s ...', s=s)
+    if geom.mode == '1d':
+        return rearrange(x, 'b (n s) ... -> b n s ...', s=s)
     return rearrange(x, 'b (h p w q) ... -> b (h w) (p q) ...', p=s, q=s, w=geom.w // s)
+
 
 def ungroup_tokens(x: torch.Tensor, geom: Geometry, s: int) -> torch.Tensor:
     "Inverse of `group_tokens`."
-    if geom.mode == '1d': return rearrange(x, 'b n s ... -> b (n s) ...')
+    if geom.mode == '1d':
+        return rearrange(x, 'b n s ... -> b (n s) ...')
     return rearrange(x, 'b (h w) (p q) ... -> b (h p w q) ...', p=s, q=s, w=geom.w // s)
 
 # %% ../nbs/03_hourglass.ipynb #0662d159
@@ -346,6 +437,7 @@ def real_children(geom: Geometry, padded: Geometry, s: int) -> torch.Tensor:
     "Bool `[n', s²]` (or `[n', s]`): which tokens pooled into each coarse token are real rather than padding."
     real = pad_tokens(torch.ones(1, geom.n, 1), geom, padded)
     return group_tokens(real, padded, s)[0, ..., 0].bool()
+
 
 @functools.lru_cache(maxsize=64)
 def parent_neighbourhood(coarse: Geometry) -> tuple[torch.Tensor, torch.Tensor]:
@@ -356,7 +448,7 @@ def parent_neighbourhood(coarse: Geometry) -> tuple[torch.Tensor, torch.Tensor]:
         return i.clamp(0, coarse.n - 1), ok
     r = torch.arange(coarse.h)[:, None, None, None] + torch.arange(-1, 2)[:, None]
     c = torch.arange(coarse.w)[None, :, None, None] + torch.arange(-1, 2)
-    r, c = torch.broadcast_tensors(r, c) # [h, w, 3, 3]
+    r, c = torch.broadcast_tensors(r, c)  # [h, w, 3, 3]
     ok = (r >= 0) & (r < coarse.h) & (c >= 0) & (c < coarse.w)
     idx = r.clamp(0, coarse.h - 1) * coarse.w + c.clamp(0, coarse.w - 1)
     return idx.reshape(coarse.n, 9), ok.reshape(coarse.n, 9)
@@ -364,31 +456,44 @@ def parent_neighbourhood(coarse: Geometry) -> tuple[torch.Tensor, torch.Tensor]:
 # %% ../nbs/03_hourglass.ipynb #4fe393e2
 class Resample(nn.Module):
     "Down- and up-sampling between a level and the next coarser one: linear ('2d', '1d') or average/repeat ('naive')."
-    def __init__(self, dim: int, k: int, # tokens pooled into one
-                 mode: str = '2d'):
+
+    def __init__(
+        self,
+        dim: int,
+        k: int,  # tokens pooled into one
+        mode: str = '2d',
+    ):
         super().__init__()
         self.mode, self.k = mode, k
-        self.s = k if mode == '1d' else math.isqrt(k) # pooling factor along each resampled axis
+        self.s = k if mode == '1d' else math.isqrt(k)  # pooling factor along each resampled axis
         if mode != 'naive':
-            self.down_proj = Linear(k * dim, dim) # (s s d) -> d
-            self.up_proj = Linear(dim, k * dim) # d -> (s s d)
+            self.down_proj = Linear(k * dim, dim)  # (s s d) -> d
+            self.up_proj = Linear(dim, k * dim)  # d -> (s s d)
 
-    def down(self, x: torch.Tensor, # [B, n, d] tokens of the padded level `geom`
-             geom: Geometry, n_real: torch.Tensor | None = None, # [n', 1] real tokens per group ('naive' only)
-            ) -> torch.Tensor: # [B, n', d]
+    def down(
+        self,
+        x: torch.Tensor,  # [B, n, d] tokens of the padded level `geom`
+        geom: Geometry,
+        n_real: torch.Tensor | None = None,  # [n', 1] real tokens per group ('naive' only)
+    ) -> torch.Tensor:  # [B, n', d]
         g = group_tokens(x, geom, self.s)
-        if self.mode == 'naive': return g.sum(2) / n_real if n_real is not None else g.mean(2)
+        if self.mode == 'naive':
+            return g.sum(2) / n_real if n_real is not None else g.mean(2)
         return self.down_proj(rearrange(g, 'b n j d -> b n (j d)'))
 
-    def up(self, v: torch.Tensor, # [B, n', d] coarse tokens
-           geom: Geometry, # the padded fine level
-          ) -> torch.Tensor: # [B, n, d]
-        if self.mode == 'naive': return ungroup_tokens(repeat(v, 'b n d -> b n j d', j=self.k), geom, self.s)
+    def up(
+        self,
+        v: torch.Tensor,  # [B, n', d] coarse tokens
+        geom: Geometry,  # the padded fine level
+    ) -> torch.Tensor:  # [B, n, d]
+        if self.mode == 'naive':
+            return ungroup_tokens(repeat(v, 'b n d -> b n j d', j=self.k), geom, self.s)
         return ungroup_tokens(rearrange(self.up_proj(v), 'b n (j d) -> b n j d', j=self.k), geom, self.s)
 
 # %% ../nbs/03_hourglass.ipynb #edd1db20
 class _CrossAttention(nn.Module):
     "Shared parts of the resampling attention layers: q from one set of tokens, k/v from another, then an MLP."
+
     def __init__(self, c: HourglassConfig):
         super().__init__()
         self.heads, self.attn_dropout = c.heads, c.attn_dropout
@@ -404,12 +509,15 @@ class _CrossAttention(nn.Module):
         "q `[B, nq, h, d]`, k and v `[B, nkv, h, d]`, q and k rotated by their own positions."
         q = rearrange(self.q(self.norm_q(xq)), 'b n (h d) -> b n h d', h=self.heads)
         k, v = rearrange(self.kv(self.norm_kv(xkv)), 'b n (t h d) -> t b n h d', t=2, h=self.heads)
-        if rope_q is not None: q, k = apply_rotary(q, rope_q), apply_rotary(k, rope_kv)
+        if rope_q is not None:
+            q, k = apply_rotary(q, rope_q), apply_rotary(k, rope_kv)
         return q, k, v
 
     def attend(self, q, k, v, mask):
         "Grouped attention: q `[G, h, i, d]`, k/v `[G, h, j, d]`, mask bool `[G, 1, 1, j]` or None."
-        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=self.attn_dropout if self.training else 0.0)
+        return F.scaled_dot_product_attention(
+            q, k, v, attn_mask=mask, dropout_p=self.attn_dropout if self.training else 0.0
+        )
 
     def finish(self, x, o):
         x = x + self.drop(self.out(o))
@@ -418,12 +526,17 @@ class _CrossAttention(nn.Module):
 # %% ../nbs/03_hourglass.ipynb #2d984d1b
 class AttnPool(_CrossAttention):
     "Attention downsampling: each pooled token attends to exactly the tokens of its own patch (or raster group)."
-    def forward(self, pooled: torch.Tensor, # [B, n', d] from `Resample.down`
-                x: torch.Tensor, # [B, n, d] the padded fine tokens
-                fine: Geometry, s: int,
-                rope_fine=None, rope_coarse=None,
-                real: torch.Tensor | None = None, # [n', s²] bool: which children are real (None: all)
-               ) -> torch.Tensor: # [B, n', d]
+
+    def forward(
+        self,
+        pooled: torch.Tensor,  # [B, n', d] from `Resample.down`
+        x: torch.Tensor,  # [B, n, d] the padded fine tokens
+        fine: Geometry,
+        s: int,
+        rope_fine=None,
+        rope_coarse=None,
+        real: torch.Tensor | None = None,  # [n', s²] bool: which children are real (None: all)
+    ) -> torch.Tensor:  # [B, n', d]
         B = x.shape[0]
         q, k, v = self.project(pooled, x, rope_coarse, rope_fine)
         q = rearrange(q, 'b n h d -> (b n) h () d')
@@ -435,11 +548,17 @@ class AttnPool(_CrossAttention):
 # %% ../nbs/03_hourglass.ipynb #123fbc67
 class AttnUnpool(_CrossAttention):
     "Attention upsampling: each fine token attends to its parent's neighbourhood (3×3 coarse tokens in 2D, 3 in 1D)."
-    def forward(self, x: torch.Tensor, # [B, n, d] padded fine tokens (upsampled + residual)
-                v: torch.Tensor, # [B, n', d] coarse tokens (the valley's output)
-                fine: Geometry, coarse: Geometry, s: int,
-                rope_fine=None, rope_coarse=None,
-               ) -> torch.Tensor: # [B, n, d]
+
+    def forward(
+        self,
+        x: torch.Tensor,  # [B, n, d] padded fine tokens (upsampled + residual)
+        v: torch.Tensor,  # [B, n', d] coarse tokens (the valley's output)
+        fine: Geometry,
+        coarse: Geometry,
+        s: int,
+        rope_fine=None,
+        rope_coarse=None,
+    ) -> torch.Tensor:  # [B, n, d]
         B = x.shape[0]
         idx, ok = parent_neighbourhood(coarse)
         q, k, vv = self.project(x, v, rope_fine, rope_coarse)
@@ -453,9 +572,13 @@ class AttnUnpool(_CrossAttention):
 # %% ../nbs/03_hourglass.ipynb #a3f84e86
 class HourglassLevel(nn.Module):
     "pre-layers → downsample → valley (layers or a nested level) → upsample + residual → post-layers."
-    def __init__(self, c: HourglassConfig, depth: tuple, # (pre, valley, post)
-                 ks: tuple, # shorten factor of this level, then of the nested ones
-                ):
+
+    def __init__(
+        self,
+        c: HourglassConfig,
+        depth: tuple,  # (pre, valley, post)
+        ks: tuple,  # shorten factor of this level, then of the nested ones
+    ):
         super().__init__()
         pre, valley, post = depth
         self.config, self.k = c, ks[0]
@@ -465,32 +588,41 @@ class HourglassLevel(nn.Module):
         self.unpool_attn = AttnUnpool(c) if c.attn_resampling else None
         self.valley = Stack(c, valley) if isinstance(valley, int) else HourglassLevel(c, valley, ks[1:])
 
-    def forward(self, x: torch.Tensor, # [B, n, d]
-                geom: Geometry, # where this level's n tokens sit
-                rotary: Rotary | None = None,
-               ) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,  # [B, n, d]
+        geom: Geometry,  # where this level's n tokens sit
+        rotary: Rotary | None = None,
+    ) -> torch.Tensor:
         rope = (lambda g: rotary(g, x.device)) if rotary is not None else (lambda g: None)
         s = self.resample.s
         fine, coarse = geom.padded(s), geom.down(s)
         if fine != geom and not self.config.pad:
             what = f"a sequence of {geom.n} tokens" if geom.mode == '1d' else f"a {geom.h}×{geom.w} grid"
-            raise ValueError(f"at this level {what} is not divisible by the pooling factor {s} (k={self.k}); "
-                             f"pass a divisible grid or set pad=True")
+            raise ValueError(
+                f"at this level {what} is not divisible by the pooling factor {s} (k={self.k}); "
+                f"pass a divisible grid or set pad=True"
+            )
         x = self.pre(x, rope(geom))
         x = pad_tokens(x, geom, fine)
         real = real_children(geom, fine, s) if fine != geom else None
         pooled = self.resample.down(x, fine, None if real is None else real.sum(1, keepdim=True).to(x))
-        if self.pool_attn is not None: pooled = self.pool_attn(pooled, x, fine, s, rope(fine), rope(coarse), real)
-        if isinstance(self.valley, Stack): v = self.valley(pooled, rope(coarse))
-        else: v = self.valley(pooled, coarse, rotary)
+        if self.pool_attn is not None:
+            pooled = self.pool_attn(pooled, x, fine, s, rope(fine), rope(coarse), real)
+        if isinstance(self.valley, Stack):
+            v = self.valley(pooled, rope(coarse))
+        else:
+            v = self.valley(pooled, coarse, rotary)
         x = x + self.resample.up(v, fine)
-        if self.unpool_attn is not None: x = self.unpool_attn(x, v, fine, coarse, s, rope(fine), rope(coarse))
+        if self.unpool_attn is not None:
+            x = self.unpool_attn(x, v, fine, coarse, s, rope(fine), rope(coarse))
         x = crop_tokens(x, geom, fine)
         return self.post(x, rope(geom))
 
 # %% ../nbs/03_hourglass.ipynb #12e1482c
 class HourglassTransformer(nn.Module, Pretrained):
     "The SUNDAE denoiser f_θ: token grid `[B, h, w]` → logits `[B, h, w, v]`, non-causal, optionally class-conditional."
+
     config_class = HourglassConfig
 
     def __init__(self, config: HourglassConfig = HourglassConfig()):
@@ -510,41 +642,59 @@ class HourglassTransformer(nn.Module, Pretrained):
         std = self.config.init_std
         layers = [m for m in self.modules() if isinstance(m, (Block, _CrossAttention))]
         for m in self.modules():
-            if isinstance(m, (nn.Linear, nn.Embedding)): nn.init.normal_(m.weight, 0.0, std)
-            if isinstance(m, nn.Linear) and m.bias is not None: nn.init.zeros_(m.bias)
-            if isinstance(m, nn.LayerNorm): nn.init.ones_(m.weight); nn.init.zeros_(m.bias)
+            if isinstance(m, (nn.Linear, nn.Embedding)):
+                nn.init.normal_(m.weight, 0.0, std)
+            if isinstance(m, nn.Linear) and m.bias is not None:
+                nn.init.zeros_(m.bias)
+            if isinstance(m, nn.LayerNorm):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
         for m in layers:
             for lin in (m.attn.out if isinstance(m, Block) else m.out, m.mlp[2]):
                 nn.init.normal_(lin.weight, 0.0, std / math.sqrt(2 * len(layers)))
-        if self.pos_emb is not None: nn.init.normal_(self.pos_emb, 0.0, std)
+        if self.pos_emb is not None:
+            nn.init.normal_(self.pos_emb, 0.0, std)
 
-    def forward(self, tokens: torch.Tensor, # LongTensor[B, h, w] in [0, vocab_size)
-                labels: torch.Tensor | None = None, # LongTensor[B] class labels (class-conditional models only)
-               ) -> torch.Tensor: # FloatTensor[B, h, w, vocab_size] logits
+    def forward(
+        self,
+        tokens: torch.Tensor,  # LongTensor[B, h, w] in [0, vocab_size)
+        labels: torch.Tensor | None = None,  # LongTensor[B] class labels (class-conditional models only)
+    ) -> torch.Tensor:  # FloatTensor[B, h, w, vocab_size] logits
         "Logits for every token of the grid; every output sees every input token."
         c = self.config
         if tokens.dim() != 3 or tokens.is_floating_point():
-            raise ValueError(f"tokens must be an integer tensor [B, h, w], got {tokens.dtype} of shape {tuple(tokens.shape)}")
+            raise ValueError(
+                f"tokens must be an integer tensor [B, h, w], got {tokens.dtype} of shape {tuple(tokens.shape)}"
+            )
         B, h, w = tokens.shape
         if tokens.numel():
             lo, hi = (int(t) for t in torch.aminmax(tokens))
             if lo < 0 or hi >= c.vocab_size:
-                raise ValueError(f"tokens must lie in [0, {c.vocab_size}) (vocab_size), got values in [{lo}, {hi}]: "
-                                 f"does the latent dataset come from a VQ-GAN with this codebook size?")
+                raise ValueError(
+                    f"tokens must lie in [0, {c.vocab_size}) (vocab_size), got values in [{lo}, {hi}]: "
+                    f"does the latent dataset come from a VQ-GAN with this codebook size?"
+                )
         x = self.tok_emb(tokens)
         if self.class_emb is not None:
-            if labels is None: raise ValueError(f"this model is class-conditional (num_classes={c.num_classes}): pass labels [B]")
-            if labels.shape != (B,): raise ValueError(f"labels must be [B] = [{B}], got shape {tuple(labels.shape)}")
+            if labels is None:
+                raise ValueError(f"this model is class-conditional (num_classes={c.num_classes}): pass labels [B]")
+            if labels.shape != (B,):
+                raise ValueError(f"labels must be [B] = [{B}], got shape {tuple(labels.shape)}")
             x = x + self.class_emb(labels)[:, None, None]
-        elif labels is not None: raise ValueError("this model is unconditional (num_classes=None) but labels were passed")
+        elif labels is not None:
+            raise ValueError("this model is unconditional (num_classes=None) but labels were passed")
         if self.pos_emb is not None:
             if h > c.max_grid or w > c.max_grid:
-                raise ValueError(f"a {h}×{w} grid exceeds the absolute position table ({c.max_grid}×{c.max_grid}); raise max_grid")
+                raise ValueError(
+                    f"a {h}×{w} grid exceeds the absolute position table ({c.max_grid}×{c.max_grid}); raise max_grid"
+                )
             x = x + self.pos_emb[:h, :w]
         x = rearrange(x, 'b h w d -> b (h w) d')
         geom = Geometry.full(h, w, c.resample)
-        if isinstance(self.body, Stack): x = self.body(x, None if self.rotary is None else self.rotary(geom, x.device))
-        else: x = self.body(x, geom, self.rotary)
+        if isinstance(self.body, Stack):
+            x = self.body(x, None if self.rotary is None else self.rotary(geom, x.device))
+        else:
+            x = self.body(x, geom, self.rotary)
         return rearrange(self.to_logits(self.norm(x)), 'b (h w) v -> b h w v', h=h)
 
     def num_params(self) -> int:
@@ -552,22 +702,34 @@ class HourglassTransformer(nn.Module, Pretrained):
         return sum(p.numel() for p in self.parameters())
 
 # %% ../nbs/03_hourglass.ipynb #68968711
-def hourglass_flops(config: HourglassConfig, h: int, w: int, # grid size
-                    batch: int = 1) -> int:
+def hourglass_flops(
+    config: HourglassConfig,
+    h: int,
+    w: int,  # grid size
+    batch: int = 1,
+) -> int:
     "FLOPs (2 per multiply-add) of one forward pass: every matmul and attention product; elementwise work not counted."
     c = config
     d, i, v = c.dim, c.heads * c.dim_head, c.vocab_size
-    def layer(n): return 2 * n * d * 3 * i + 4 * n * n * i + 2 * n * i * d + 4 * n * d * c.mlp_mult * d
-    def cross(nq, nkv, keys): return 2 * nq * d * i + 4 * nkv * d * i + 4 * nq * keys * i + 2 * nq * i * d + 4 * nq * d * c.mlp_mult * d
+
+    def layer(n):
+        return 2 * n * d * 3 * i + 4 * n * n * i + 2 * n * i * d + 4 * n * d * c.mlp_mult * d
+
+    def cross(nq, nkv, keys):
+        return 2 * nq * d * i + 4 * nkv * d * i + 4 * nq * keys * i + 2 * nq * i * d + 4 * nq * d * c.mlp_mult * d
+
     def body(depth, geom, ks):
-        if isinstance(depth, int): return depth * layer(geom.n)
+        if isinstance(depth, int):
+            return depth * layer(geom.n)
         pre, valley, post = depth
         s = ks[0] if c.resample == '1d' else math.isqrt(ks[0])
         fine, coarse = geom.padded(s), geom.down(s)
         f = (pre + post) * layer(geom.n) + body(valley, coarse, ks[1:])
-        if c.resample != 'naive': f += 2 * 2 * fine.n * d * d # down (k·d → d per group) and up (d → k·d per group)
+        if c.resample != 'naive':
+            f += 2 * 2 * fine.n * d * d  # down (k·d → d per group) and up (d → k·d per group)
         if c.attn_resampling:
-            f += cross(coarse.n, fine.n, ks[0] if c.resample != '1d' else s) # each pooled token: its k children
-            f += cross(fine.n, coarse.n, 3 if c.resample == '1d' else 9) # each fine token: its parent's neighbourhood
+            f += cross(coarse.n, fine.n, ks[0] if c.resample != '1d' else s)  # each pooled token: its k children
+            f += cross(fine.n, coarse.n, 3 if c.resample == '1d' else 9)  # each fine token: its parent's neighbourhood
         return f
+
     return batch * (body(c.depth, Geometry.full(h, w, c.resample), c.shorten_factors) + 2 * h * w * d * v)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 from PIL import Image, ImageDraw
 
@@ -22,30 +21,43 @@ __all__ = ['rect_mask', 'half_mask', 'outpaint_mask', 'brush_mask', 'as_mask', '
 # %% ../nbs/06_inpainting.ipynb #50927a2c
 def rect_mask(H: int, W: int, top: int, left: int, height: int, width: int) -> torch.Tensor:
     "True inside the rectangle."
-    m = torch.zeros(H, W, dtype=torch.bool); m[top:top + height, left:left + width] = True
+    m = torch.zeros(H, W, dtype=torch.bool)
+    m[top : top + height, left : left + width] = True
     return m
+
 
 def half_mask(H: int, W: int, side: str = 'right') -> torch.Tensor:
     "True on one half of the image: 'left', 'right', 'top' or 'bottom'."
     m = torch.zeros(H, W, dtype=torch.bool)
-    if side == 'left': m[:, :W // 2] = True
-    elif side == 'right': m[:, W // 2:] = True
-    elif side == 'top': m[:H // 2] = True
-    elif side == 'bottom': m[H // 2:] = True
-    else: raise ValueError(f"side must be left/right/top/bottom, got {side!r}")
+    if side == 'left':
+        m[:, : W // 2] = True
+    elif side == 'right':
+        m[:, W // 2 :] = True
+    elif side == 'top':
+        m[: H // 2] = True
+    elif side == 'bottom':
+        m[H // 2 :] = True
+    else:
+        raise ValueError(f"side must be left/right/top/bottom, got {side!r}")
     return m
+
 
 def outpaint_mask(H: int, W: int, border: int | float = 0.25) -> torch.Tensor:
     "True on a border around the image (`border` pixels, or a fraction of the side): outpainting."
     by = int(border * H) if isinstance(border, float) else int(border)
     bx = int(border * W) if isinstance(border, float) else int(border)
-    m = torch.ones(H, W, dtype=torch.bool); m[by:H - by, bx:W - bx] = False
+    m = torch.ones(H, W, dtype=torch.bool)
+    m[by : H - by, bx : W - bx] = False
     return m
 
-def brush_mask(H: int, W: int, seed: int = 0, strokes: int = 4, width: float = 0.12, length: float = 0.5) -> torch.Tensor:
+
+def brush_mask(
+    H: int, W: int, seed: int = 0, strokes: int = 4, width: float = 0.12, length: float = 0.5
+) -> torch.Tensor:
     "Free-form brush strokes (seeded random walks drawn with a round brush of `width` × the side)."
     r = random.Random(seed)
-    im = Image.new('L', (W, H), 0); d = ImageDraw.Draw(im)
+    im = Image.new('L', (W, H), 0)
+    d = ImageDraw.Draw(im)
     bw = max(1, int(width * min(H, W)))
     for _ in range(strokes):
         x, y = r.uniform(0, W), r.uniform(0, H)
@@ -55,38 +67,50 @@ def brush_mask(H: int, W: int, seed: int = 0, strokes: int = 4, width: float = 0
             x, y = min(max(x + l * math.cos(a), 0), W - 1), min(max(y + l * math.sin(a), 0), H - 1)
             pts.append((x, y))
         d.line(pts, fill=255, width=bw, joint='curve')
-        for px, py in pts: d.ellipse((px - bw / 2, py - bw / 2, px + bw / 2, py + bw / 2), fill=255)
+        for px, py in pts:
+            d.ellipse((px - bw / 2, py - bw / 2, px + bw / 2, py + bw / 2), fill=255)
     return torch.from_numpy(np.asarray(im) > 127)
+
 
 def as_mask(mask, size: tuple[int, int] | None = None) -> torch.Tensor:
     "A user mask (bool/0-1 array or tensor, PIL image, or PNG path; white/1 = regenerate) as BoolTensor[..., H, W]."
     if isinstance(mask, (str, Path)):
         p = Path(mask)
-        if not p.exists(): raise FileNotFoundError(f"mask file not found: {p}")
+        if not p.exists():
+            raise FileNotFoundError(f"mask file not found: {p}")
         mask = Image.open(p)
-    if isinstance(mask, Image.Image): mask = np.asarray(mask.convert('L')) > 127
+    if isinstance(mask, Image.Image):
+        mask = np.asarray(mask.convert('L')) > 127
     m = torch.as_tensor(np.asarray(mask) if not isinstance(mask, torch.Tensor) else mask)
     if m.dtype != torch.bool:
         if m.is_floating_point() or m.dtype in (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64):
             if not bool(((m == 0) | (m == 1)).all()):
-                raise ValueError("a numeric mask must hold only 0 and 1 (1 = regenerate); threshold it first, "
-                                 f"got values in [{float(m.min())}, {float(m.max())}]")
+                raise ValueError(
+                    "a numeric mask must hold only 0 and 1 (1 = regenerate); threshold it first, "
+                    f"got values in [{float(m.min())}, {float(m.max())}]"
+                )
             m = m.bool()
-        else: raise ValueError(f"unsupported mask dtype {m.dtype}")
+        else:
+            raise ValueError(f"unsupported mask dtype {m.dtype}")
     if size is not None and tuple(m.shape[-2:]) != tuple(size):
         raise ValueError(f"the mask is {tuple(m.shape[-2:])} but the image is {tuple(size)}: they must match")
     return m
 
 # %% ../nbs/06_inpainting.ipynb #8a247b12
-def pixel_to_latent_mask(m_p: torch.Tensor, # BoolTensor[..., H, W]: True = regenerate
-                         f: int, # the VQ-GAN's downsampling factor
-                         cover: str = 'all', # 'all': a token is regenerated if its whole f×f block is masked (the paper's AND); 'any': if any pixel is
-                        ) -> torch.Tensor:
+def pixel_to_latent_mask(
+    m_p: torch.Tensor,  # BoolTensor[..., H, W]: True = regenerate
+    f: int,  # the VQ-GAN's downsampling factor
+    cover: str = 'all',  # 'all': a token is regenerated if its whole f×f block is masked (the paper's AND); 'any': if any pixel is
+) -> torch.Tensor:
     "The latent mask `BoolTensor[..., H/f, W/f]` of a pixel mask."
     m = as_mask(m_p)
     H, W = m.shape[-2:]
-    if H % f or W % f: raise ValueError(f"the mask is {H}×{W}, not divisible by f = {f}; resize it (and the image) to a multiple of {f}")
-    if cover not in ('all', 'any'): raise ValueError(f"cover must be 'all' or 'any', got {cover!r}")
+    if H % f or W % f:
+        raise ValueError(
+            f"the mask is {H}×{W}, not divisible by f = {f}; resize it (and the image) to a multiple of {f}"
+        )
+    if cover not in ('all', 'any'):
+        raise ValueError(f"cover must be 'all' or 'any', got {cover!r}")
     blocks = m.reshape(*m.shape[:-2], H // f, f, W // f, f)
     return blocks.all(-1).all(-2) if cover == 'all' else blocks.any(-1).any(-2)
 
@@ -94,39 +118,68 @@ def pixel_to_latent_mask(m_p: torch.Tensor, # BoolTensor[..., H, W]: True = rege
 @dataclass
 class InpaintOutput:
     "What `inpaint` returns."
+
     images: torch.Tensor  # [n, 3, H, W] in [-1, 1]
     tokens: torch.Tensor  # LongTensor[n, h, w]
     latent_mask: torch.Tensor  # BoolTensor[n, h, w]: the tokens that were regenerated
     steps: torch.Tensor  # steps each sample took
     history: list | None = None
 
+
 @torch.no_grad()
-def inpaint(prior: nn.Module, vqgan: nn.Module,
-            image: torch.Tensor, # [3, H, W] or [B, 3, H, W] in [-1, 1]
-            mask, # pixel mask [H, W] or [B, H, W] (True/1/white = regenerate), or a PNG path
-            samples: int = 1, # inpaintings per image
-            steps: int = 50, temperature=(1.0, 0.7), proportion='auto', min_steps: int = 10,
-            cover: str = 'all', # how pixel blocks become tokens: see `pixel_to_latent_mask`
-            paste_back: bool = False, # keep the original pixels outside the mask exactly
-            seed: int = 0, return_history: bool = False, progress: bool = True, **kw) -> InpaintOutput:
+def inpaint(
+    prior: nn.Module,
+    vqgan: nn.Module,
+    image: torch.Tensor,  # [3, H, W] or [B, 3, H, W] in [-1, 1]
+    mask,  # pixel mask [H, W] or [B, H, W] (True/1/white = regenerate), or a PNG path
+    samples: int = 1,  # inpaintings per image
+    steps: int = 50,
+    temperature=(1.0, 0.7),
+    proportion='auto',
+    min_steps: int = 10,
+    cover: str = 'all',  # how pixel blocks become tokens: see `pixel_to_latent_mask`
+    paste_back: bool = False,  # keep the original pixels outside the mask exactly
+    seed: int = 0,
+    return_history: bool = False,
+    progress: bool = True,
+    **kw,
+) -> InpaintOutput:
     "Regenerate the masked part of `image` with the prior, using the rest as context (§3.6)."
     x = image[None] if image.ndim == 3 else image
-    if x.ndim != 4 or x.shape[1] != 3: raise ValueError(f"image must be [3, H, W] or [B, 3, H, W], got {tuple(image.shape)}")
-    if x.min() < -1.001 or x.max() > 1.001: raise ValueError("image values must lie in [-1, 1]")
+    if x.ndim != 4 or x.shape[1] != 3:
+        raise ValueError(f"image must be [3, H, W] or [B, 3, H, W], got {tuple(image.shape)}")
+    if x.min() < -1.001 or x.max() > 1.001:
+        raise ValueError("image values must lie in [-1, 1]")
     m = as_mask(mask, size=x.shape[-2:])
     m = m.expand(x.shape[0], *m.shape[-2:]) if m.ndim == 2 else m
-    if m.shape[0] != x.shape[0]: raise ValueError(f"{m.shape[0]} masks for {x.shape[0]} images")
+    if m.shape[0] != x.shape[0]:
+        raise ValueError(f"{m.shape[0]} masks for {x.shape[0]} images")
     dev = next(vqgan.parameters()).device
     z = vqgan.encode_indices(x.to(dev)).cpu()
     lm = pixel_to_latent_mask(m, vqgan.config.factor, cover)
     z, lm, xr, mr = (t.repeat_interleave(samples, 0) for t in (z, lm, x, m))
     if lm.any():
-        s = sample(prior, len(z), init=z, mask=lm, steps=steps, temperature=temperature, proportion=proportion,
-                   min_steps=min_steps, seed=seed, return_history=return_history, progress=progress, **kw)
+        s = sample(
+            prior,
+            len(z),
+            init=z,
+            mask=lm,
+            steps=steps,
+            temperature=temperature,
+            proportion=proportion,
+            min_steps=min_steps,
+            seed=seed,
+            return_history=return_history,
+            progress=progress,
+            **kw,
+        )
         tokens, steps_taken, history = s.tokens, s.steps, s.history
     else:
-        warnings.warn("the mask covers no whole token (see cover=), so nothing is regenerated: returning the reconstruction")
+        warnings.warn(
+            "the mask covers no whole token (see cover=), so nothing is regenerated: returning the reconstruction"
+        )
         tokens, steps_taken, history = z, torch.zeros(len(z), dtype=torch.long), None
     out = decode(vqgan, tokens)
-    if paste_back: out = torch.where(mr[:, None], out, xr.cpu())
+    if paste_back:
+        out = torch.where(mr[:, None], out, xr.cpu())
     return InpaintOutput(out, tokens, lm, steps_taken, history)

@@ -4,7 +4,6 @@
 
 # %% ../nbs/01_quantize.ipynb #d07822d6
 from __future__ import annotations
-import math
 from dataclasses import dataclass
 
 import torch
@@ -13,7 +12,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
-from .core import Config, all_reduce_, dist_info
+from .core import Config, all_reduce_, dist_info, patch_to
 
 # %% auto #0
 __all__ = ['QuantizerConfig', 'sq_distances', 'nearest_codes', 'vq_loss', 'ema_update_', 'code_usage', 'restart_vectors',
@@ -23,6 +22,7 @@ __all__ = ['QuantizerConfig', 'sq_distances', 'nearest_codes', 'vq_loss', 'ema_u
 @dataclass(frozen=True)
 class QuantizerConfig(Config):
     "Settings of a `VectorQuantizer`; the defaults are taming's plain VQ with the loss weighted as the paper writes it."
+
     n_embed: int = 1024  # v, the number of codewords
     embed_dim: int = 256  # channels of the vectors to quantize (the encoder's output after `quant_conv`)
     beta: float = 0.25  # β, the weight of the commitment loss
@@ -32,7 +32,8 @@ class QuantizerConfig(Config):
     eps: float = 1e-5  # Laplace smoothing of the EMA counts
     codebook_dim: int | None = None  # quantize in this lower dimension through learned in/out projections (ViT-VQGAN)
     l2_norm: bool = False  # l2-normalise vectors and codewords before comparing them (ViT-VQGAN)
-    restart_threshold: float | None = None  # restart codes whose EMA count per step falls below this (SoundStream); None = off
+    # restart codes whose EMA count per step falls below this (SoundStream); None = off
+    restart_threshold: float | None = None
     dead_threshold: float = 0.01  # for reporting: a code is dead when its EMA count per step is below this
     stochastic: bool = False  # in training, sample codes from softmax(−distance / temperature) (RQ-VAE)
     gumbel: bool = False  # in training, Gumbel-softmax: hard codes forward, gradients through the soft assignment
@@ -42,74 +43,92 @@ class QuantizerConfig(Config):
     def __post_init__(self):
         pos = lambda name: f"{name} must be positive, got {getattr(self, name)!r}"
         for name in ('n_embed', 'embed_dim'):
-            if getattr(self, name) < 1: raise ValueError(pos(name))
-        if self.codebook_dim is not None and self.codebook_dim < 1: raise ValueError(pos('codebook_dim'))
-        if self.chunk_size is not None and self.chunk_size < 1: raise ValueError(pos('chunk_size') + " (or None for no chunking)")
-        if self.temperature <= 0: raise ValueError(pos('temperature'))
-        if not 0 < self.decay < 1: raise ValueError(f"decay must be in (0, 1), got {self.decay!r}")
+            if getattr(self, name) < 1:
+                raise ValueError(pos(name))
+        if self.codebook_dim is not None and self.codebook_dim < 1:
+            raise ValueError(pos('codebook_dim'))
+        if self.chunk_size is not None and self.chunk_size < 1:
+            raise ValueError(pos('chunk_size') + " (or None for no chunking)")
+        if self.temperature <= 0:
+            raise ValueError(pos('temperature'))
+        if not 0 < self.decay < 1:
+            raise ValueError(f"decay must be in (0, 1), got {self.decay!r}")
         if self.restart_threshold is not None and self.restart_threshold <= 0:
             raise ValueError(pos('restart_threshold') + " (or None to switch restarts off)")
-        if self.stochastic and self.gumbel: raise ValueError("stochastic and gumbel are two ways of sampling codes; switch on one of them")
+        if self.stochastic and self.gumbel:
+            raise ValueError("stochastic and gumbel are two ways of sampling codes; switch on one of them")
         if self.ema and self.gumbel:
-            raise ValueError("gumbel learns the codebook through the soft assignment's gradient; it cannot be combined with ema=True")
+            raise ValueError(
+                "gumbel learns the codebook through the soft assignment's gradient; it cannot be combined with ema=True"
+            )
 
 # %% ../nbs/01_quantize.ipynb #2a60ac0f
-def sq_distances(z: torch.Tensor, # [n, d] vectors
-                 e: torch.Tensor, # [v, d] codewords
-                ) -> torch.Tensor:
+def sq_distances(
+    z: torch.Tensor,  # [n, d] vectors
+    e: torch.Tensor,  # [v, d] codewords
+) -> torch.Tensor:
     "Squared Euclidean distances `[n, v]`, as taming computes them: ‖z‖² + ‖e‖² − 2 z·e (the whole matrix at once)."
     return (z.pow(2).sum(1, keepdim=True) + e.pow(2).sum(1)) - 2 * (z @ e.t())
 
+
 @torch.no_grad()
-def nearest_codes(z: torch.Tensor, # [N, d] vectors
-                  e: torch.Tensor, # [v, d] codewords
-                  chunk_size: int | None = 2048, # rows of the distance matrix computed at once; None = all
-                  temperature: float | None = None, # None: argmin; else sample from softmax(−distance / temperature)
-                 ) -> torch.Tensor:
+def nearest_codes(
+    z: torch.Tensor,  # [N, d] vectors
+    e: torch.Tensor,  # [v, d] codewords
+    chunk_size: int | None = 2048,  # rows of the distance matrix computed at once; None = all
+    temperature: float | None = None,  # None: argmin; else sample from softmax(−distance / temperature)
+) -> torch.Tensor:
     "Index `[N]` of the nearest codeword of each vector (or a sample by distance), computed `chunk_size` rows at a time."
     z, e = z.detach(), e.detach()
     n, v = len(z), len(e)
     z2, e2 = z.pow(2).sum(1, keepdim=True), e.pow(2).sum(1)
     step = max(1, min(chunk_size or n, n))
     d, dot = (torch.empty(step, v, device=z.device, dtype=z.dtype) for _ in range(2))
-    noise = torch.empty_like(d) if temperature is not None else None  # the two (three) buffers are reused by every chunk
+    # the two (three) buffers are reused by every chunk
+    noise = torch.empty_like(d) if temperature is not None else None
     out = torch.empty(n, dtype=torch.long, device=z.device)
     for i in range(0, n, step):
         m = min(step, n - i)
-        torch.add(z2[i:i + m], e2, out=d[:m])             # ‖z‖² + ‖e‖²
-        torch.mm(z[i:i + m], e.t(), out=dot[:m])          # z·e
-        dm = d[:m].sub_(dot[:m].mul_(2))                  # − 2 z·e: rounded exactly as `sq_distances`
-        if temperature is None: out[i:i + m] = dm.argmin(1)
+        torch.add(z2[i : i + m], e2, out=d[:m])  # ‖z‖² + ‖e‖²
+        torch.mm(z[i : i + m], e.t(), out=dot[:m])  # z·e
+        dm = d[:m].sub_(dot[:m].mul_(2))  # − 2 z·e: rounded exactly as `sq_distances`
+        if temperature is None:
+            out[i : i + m] = dm.argmin(1)
         else:  # Gumbel-max trick: argmax(logits + G), G = −log(Exp(1)), is a sample from softmax(logits)
             g = noise[:m].exponential_().log_()
-            out[i:i + m] = dm.div_(-temperature).sub_(g).argmax(1)
+            out[i : i + m] = dm.div_(-temperature).sub_(g).argmax(1)
     return out
 
 # %% ../nbs/01_quantize.ipynb #53c251bf
-def vq_loss(z: torch.Tensor, # [N, d] encoder vectors (in the code space)
-            zq: torch.Tensor, # [N, d] their codewords
-            beta: float = 0.25, # weight of the commitment term
-            legacy: bool = False, # taming's weighting (β on the codebook term)
-            ema: bool = False, # EMA codebook: β·commitment only
-           ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def vq_loss(
+    z: torch.Tensor,  # [N, d] encoder vectors (in the code space)
+    zq: torch.Tensor,  # [N, d] their codewords
+    beta: float = 0.25,  # weight of the commitment term
+    legacy: bool = False,  # taming's weighting (β on the codebook term)
+    ema: bool = False,  # EMA codebook: β·commitment only
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "(loss, commitment, codebook): the weighted VQ loss and its two unweighted terms."
     commit = (z - zq.detach()).pow(2).mean()
     codebook = (z.detach() - zq).pow(2).mean()
-    if ema: loss = beta * commit
-    elif legacy: loss = (zq.detach() - z).pow(2).mean() + beta * (zq - z.detach()).pow(2).mean()  # taming's expression
-    else: loss = codebook + beta * commit
+    if ema:
+        loss = beta * commit
+    elif legacy:
+        loss = (zq.detach() - z).pow(2).mean() + beta * (zq - z.detach()).pow(2).mean()  # taming's expression
+    else:
+        loss = codebook + beta * commit
     return loss, commit, codebook
 
 # %% ../nbs/01_quantize.ipynb #5c763520
 @torch.no_grad()
-def ema_update_(weight: torch.Tensor, # [v, d] the codebook, overwritten with m_i / Ñ_i
-                count: torch.Tensor, # [v] N_i, updated in place
-                total: torch.Tensor, # [v, d] m_i, updated in place
-                n: torch.Tensor, # [v] this step's counts n_i
-                sums: torch.Tensor, # [v, d] this step's sums of the vectors assigned to each code
-                decay: float = 0.99, # γ
-                eps: float = 1e-5, # Laplace smoothing
-               ):
+def ema_update_(
+    weight: torch.Tensor,  # [v, d] the codebook, overwritten with m_i / Ñ_i
+    count: torch.Tensor,  # [v] N_i, updated in place
+    total: torch.Tensor,  # [v, d] m_i, updated in place
+    n: torch.Tensor,  # [v] this step's counts n_i
+    sums: torch.Tensor,  # [v, d] this step's sums of the vectors assigned to each code
+    decay: float = 0.99,  # γ
+    eps: float = 1e-5,  # Laplace smoothing
+):
     "One EMA codebook step (MS-VQVAE Eq. 3–4) with Laplace-smoothed counts."
     count.mul_(decay).add_(n, alpha=1 - decay)
     total.mul_(decay).add_(sums, alpha=1 - decay)
@@ -118,8 +137,9 @@ def ema_update_(weight: torch.Tensor, # [v, d] the codebook, overwritten with m_
     weight.copy_(total / smoothed[:, None])
 
 # %% ../nbs/01_quantize.ipynb #fe7bce1a
-def code_usage(counts: torch.Tensor # [v] how many vectors chose each code
-              ) -> tuple[torch.Tensor, torch.Tensor]:
+def code_usage(
+    counts: torch.Tensor,  # [v] how many vectors chose each code
+) -> tuple[torch.Tensor, torch.Tensor]:
     "(usage, perplexity) of a batch's code counts: the fraction of codes used and exp(entropy) of their frequencies."
     p = counts / counts.sum().clamp_min(1)
     return (counts > 0).float().mean(), torch.exp(-torch.special.xlogy(p, p).sum())
@@ -127,18 +147,24 @@ def code_usage(counts: torch.Tensor # [v] how many vectors chose each code
 # %% ../nbs/01_quantize.ipynb #0ffe1ba7
 def _broadcast_(t: torch.Tensor, src: int = 0) -> torch.Tensor:
     "In-place broadcast of `t` from rank `src`; no-op when not distributed."
-    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1: dist.broadcast(t, src)
+    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        dist.broadcast(t, src)
     return t
 
+
 @torch.no_grad()
-def restart_vectors(z: torch.Tensor, # [N, d] this process's vectors
-                    n: int, # how many are wanted (must be the same number on every rank)
-                   ) -> torch.Tensor:
+def restart_vectors(
+    z: torch.Tensor,  # [N, d] this process's vectors
+    n: int,  # how many are wanted (must be the same number on every rank)
+) -> torch.Tensor:
     "`n` random vectors of the batch (distinct when it has enough); under DDP rank 0 draws them and broadcasts."
     new = torch.empty(n, z.shape[1], device=z.device, dtype=z.dtype)
     if dist_info()[0] == 0:
-        if len(z) == 0: raise ValueError("cannot restart codes from an empty batch")
-        pick = torch.randperm(len(z), device=z.device)[:n] if n <= len(z) else torch.randint(len(z), (n,), device=z.device)
+        if len(z) == 0:
+            raise ValueError("cannot restart codes from an empty batch")
+        pick = (
+            torch.randperm(len(z), device=z.device)[:n] if n <= len(z) else torch.randint(len(z), (n,), device=z.device)
+        )
         new.copy_(z[pick])
     return _broadcast_(new)
 
@@ -146,6 +172,7 @@ def restart_vectors(z: torch.Tensor, # [N, d] this process's vectors
 @dataclass
 class QuantizerOutput:
     "What `VectorQuantizer.forward` returns."
+
     quantized: torch.Tensor  # [B, C, h, w] codewords with straight-through gradients to the input
     indices: torch.Tensor  # LongTensor [B, h, w], raster order
     loss: torch.Tensor  # scalar: codebook + β·commitment (paper), the legacy weighting, or β·commitment with EMA
@@ -153,34 +180,47 @@ class QuantizerOutput:
     codebook_loss: torch.Tensor  # mean ‖sg[z] − z_q‖² (unweighted; equal in value to the commitment loss)
     perplexity: torch.Tensor  # exp(entropy) of this batch's code frequencies (the global batch when training under DDP)
     usage: torch.Tensor  # fraction of codes used by this batch
-    running_usage: torch.Tensor | None  # fraction of codes not dead by the running counts; None before any training step
-    dead_codes: torch.Tensor | None  # number of codes whose running count is below `dead_threshold`; None before training
+    running_usage: (
+        torch.Tensor | None
+    )  # fraction of codes not dead by the running counts; None before any training step
+    dead_codes: (
+        torch.Tensor | None
+    )  # number of codes whose running count is below `dead_threshold`; None before training
     restarted: int = 0  # codes restarted at this step
 
     def metrics(self) -> dict[str, float]:
         "The scalars, as floats for a training log."
-        out = {'vq_loss': self.loss, 'commit_loss': self.commit_loss, 'perplexity': self.perplexity, 'usage': self.usage,
-               'running_usage': self.running_usage, 'dead_codes': self.dead_codes, 'restarted': self.restarted}
+        out = {
+            'vq_loss': self.loss,
+            'commit_loss': self.commit_loss,
+            'perplexity': self.perplexity,
+            'usage': self.usage,
+            'running_usage': self.running_usage,
+            'dead_codes': self.dead_codes,
+            'restarted': self.restarted,
+        }
         return {k: float(v) for k, v in out.items() if v is not None}
 
-# %% ../nbs/01_quantize.ipynb #ab447c54
+# %% ../nbs/01_quantize.ipynb #31596c1a
 class VectorQuantizer(nn.Module):
     "Nearest-codeword quantizer with straight-through gradients, EMA codebooks and collapse remedies (taming-compatible)."
+
     def __init__(self, config: QuantizerConfig = QuantizerConfig()):
         super().__init__()
-        self.config = c = config
-        cd = c.codebook_dim or c.embed_dim
-        self.embedding = nn.Embedding(c.n_embed, cd)
-        with torch.no_grad(): self.embedding.weight.uniform_(-1 / c.n_embed, 1 / c.n_embed)  # taming's init
-        proj = c.codebook_dim is not None
-        self.in_proj = nn.Linear(c.embed_dim, cd) if proj else nn.Identity()
-        self.out_proj = nn.Linear(cd, c.embed_dim) if proj else nn.Identity()
-        if c.ema:
+        self.config = config
+        code_dim = config.codebook_dim or config.embed_dim
+        self.embedding = nn.Embedding(config.n_embed, code_dim)
+        with torch.no_grad():
+            self.embedding.weight.uniform_(-1 / config.n_embed, 1 / config.n_embed)  # taming's init
+        low_dim = config.codebook_dim is not None
+        self.in_proj = nn.Linear(config.embed_dim, code_dim) if low_dim else nn.Identity()
+        self.out_proj = nn.Linear(code_dim, config.embed_dim) if low_dim else nn.Identity()
+        if config.ema:
             self.embedding.weight.requires_grad_(False)
-            self.register_buffer('ema_count', torch.ones(c.n_embed))  # N_i, a pseudo-count of one per code
+            self.register_buffer('ema_count', torch.ones(config.n_embed))  # N_i, a pseudo-count of one per code
             self.register_buffer('ema_sum', self.embedding.weight.detach().clone())  # m_i
-        keep = c.restart_threshold is not None  # restarts depend on the running counts: then they are saved
-        self.register_buffer('usage_ema', torch.zeros(c.n_embed), persistent=keep)
+        keep = config.restart_threshold is not None  # restarts depend on the running counts: then they are saved
+        self.register_buffer('usage_ema', torch.zeros(config.n_embed), persistent=keep)
         self.register_buffer('usage_steps', torch.zeros((), dtype=torch.long), persistent=keep)
 
     def codebook(self) -> torch.Tensor:
@@ -192,97 +232,138 @@ class VectorQuantizer(nn.Module):
         "The codewords `[v, embed_dim]` as the decoder sees them (through `out_proj` when codes are low-dimensional)."
         return self.out_proj(self.codebook())
 
-    def _check(self, z: torch.Tensor):
-        if z.ndim != 4 or z.shape[1] != self.config.embed_dim:
-            raise ValueError(f"VectorQuantizer expects z of shape [B, {self.config.embed_dim}, h, w], got {tuple(z.shape)}")
-
-    def _to_code_space(self, z: torch.Tensor) -> torch.Tensor:
-        "[B, C, h, w] → [N, codebook_dim] vectors as compared with the codebook."
-        x = self.in_proj(rearrange(z.float(), 'b c h w -> (b h w) c'))
-        return F.normalize(x, dim=1) if self.config.l2_norm else x
-
-    @torch.no_grad()
-    def encode(self, z: torch.Tensor # [B, embed_dim, h, w] encoder outputs
-              ) -> torch.Tensor:
-        "The nearest codes `LongTensor[B, h, w]` (argmin, whatever the mode; no statistics are updated)."
-        self._check(z)
-        with torch.autocast(z.device.type, enabled=False):
-            idx = nearest_codes(self._to_code_space(z), self.codebook(), self.config.chunk_size)
-        return rearrange(idx, '(b h w) -> b h w', b=z.shape[0], h=z.shape[2])
-
-    def lookup(self, indices: torch.Tensor # LongTensor [B, h, w] of codes
-              ) -> torch.Tensor:
-        "Codewords `[B, embed_dim, h, w]` for a grid of codes (what the decoder gets when sampling from the prior)."
-        if indices.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
-            raise TypeError(f"indices must be an integer tensor, got {indices.dtype}")
-        if indices.numel() and (int(indices.min()) < 0 or int(indices.max()) >= self.config.n_embed):
-            raise ValueError(f"indices must lie in [0, {self.config.n_embed}) (the codebook size), got values in "
-                             f"[{int(indices.min())}, {int(indices.max())}]; was the prior trained with another vocabulary?")
-        return rearrange(self.out_proj(F.embedding(indices.long(), self.codebook())), '... h w c -> ... c h w')
-
-    def forward(self, z: torch.Tensor # [B, embed_dim, h, w] encoder outputs
-               ) -> QuantizerOutput:
-        "Quantize `z`; in training mode also update the EMA codebook, the running counts and restart dead codes."
-        self._check(z)
-        c, (b, _, h, w) = self.config, z.shape
-        with torch.autocast(z.device.type, enabled=False):  # distances in fp32 even under bf16 autocast
-            ze = self._to_code_space(z)  # [N, cd]
-            restarted = self._restart_dead_codes(ze.detach()) if self.training and c.restart_threshold is not None else 0
-            e = self.codebook()
-            if self.training and c.gumbel:
-                logits = -sq_distances(ze, e) / c.temperature  # the whole [N, v] matrix: the backward pass needs it
-                hard = F.gumbel_softmax(logits, tau=1.0, hard=True)  # one-hot forward, soft gradient
-                idx, zq = hard.argmax(1), hard @ e
-            else:
-                idx = nearest_codes(ze, e, c.chunk_size, c.temperature if self.training and c.stochastic else None)
-                zq = F.embedding(idx, e)
-            loss, commit, codebook = vq_loss(ze, zq, c.beta, c.legacy, c.ema)
-            counts = torch.bincount(idx, minlength=c.n_embed).float()
-            if self.training: counts = self._update_statistics(ze.detach(), idx, counts)
-            zst = zq if self.training and c.gumbel else ze + (zq - ze).detach()  # straight-through
-            quantized = rearrange(self.out_proj(zst), '(b h w) c -> b c h w', b=b, h=h, w=w)
-        usage, perplexity = code_usage(counts)
-        trained = bool(self.usage_steps > 0)
-        alive = self.usage_ema >= c.dead_threshold
-        return QuantizerOutput(
-            quantized=quantized, indices=rearrange(idx, '(b h w) -> b h w', b=b, h=h), loss=loss,
-            commit_loss=commit, codebook_loss=codebook, perplexity=perplexity, usage=usage,
-            running_usage=alive.float().mean() if trained else None, dead_codes=(~alive).sum() if trained else None,
-            restarted=restarted)
-
-    @torch.no_grad()
-    def _update_statistics(self, ze: torch.Tensor, idx: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
-        "All-reduce this step's counts (and sums), update the running counts and the EMA codebook; returns the global counts."
-        c = self.config
-        if c.ema:
-            sums = torch.zeros_like(self.ema_sum).index_add_(0, idx, ze)
-            stats = all_reduce_(torch.cat([counts[:, None], sums], 1))  # one collective for both
-            counts, sums = stats[:, 0], stats[:, 1:]
-            ema_update_(self.embedding.weight, self.ema_count, self.ema_sum, counts, sums, c.decay, c.eps)
-        else: counts = all_reduce_(counts)
-        first = self.usage_steps == 0  # the first step sets the running counts, later steps average
-        self.usage_ema.copy_(torch.where(first, counts, self.usage_ema * c.decay + counts * (1 - c.decay)))
-        self.usage_steps += 1
-        return counts
-
-    @torch.no_grad()
-    def _restart_dead_codes(self, ze: torch.Tensor) -> int:
-        "Replace codes whose running count is below `restart_threshold` by vectors of this batch (rank 0's, broadcast)."
-        if int(self.usage_steps) == 0: return 0  # no counts yet
-        dead = (self.usage_ema < self.config.restart_threshold).nonzero().squeeze(1)
-        n = len(dead)  # the same on every rank: the running counts are all-reduced
-        if n == 0: return 0
-        new = restart_vectors(ze, n)
-        self.embedding.weight.index_copy_(0, dead, new)
-        if self.config.ema:
-            self.ema_sum.index_copy_(0, dead, new)
-            self.ema_count.index_fill_(0, dead, 1.0)
-        self.usage_ema.index_fill_(0, dead, self.config.restart_threshold)
-        return n
-
     def extra_repr(self) -> str:
-        c = self.config
-        opts = [k for k in ('legacy', 'ema', 'l2_norm', 'stochastic', 'gumbel') if getattr(c, k)]
-        if c.codebook_dim: opts.append(f'codebook_dim={c.codebook_dim}')
-        if c.restart_threshold is not None: opts.append(f'restart_threshold={c.restart_threshold}')
-        return f"n_embed={c.n_embed}, embed_dim={c.embed_dim}" + ''.join(', ' + o for o in opts)
+        cfg = self.config
+        opts = [k for k in ('legacy', 'ema', 'l2_norm', 'stochastic', 'gumbel') if getattr(cfg, k)]
+        if cfg.codebook_dim:
+            opts.append(f'codebook_dim={cfg.codebook_dim}')
+        if cfg.restart_threshold is not None:
+            opts.append(f'restart_threshold={cfg.restart_threshold}')
+        return f"n_embed={cfg.n_embed}, embed_dim={cfg.embed_dim}" + ''.join(', ' + o for o in opts)
+
+# %% ../nbs/01_quantize.ipynb #5a30da01
+@patch_to(VectorQuantizer)
+def _check(self, z: torch.Tensor):
+    if z.ndim != 4 or z.shape[1] != self.config.embed_dim:
+        raise ValueError(f"VectorQuantizer expects z of shape [B, {self.config.embed_dim}, h, w], got {tuple(z.shape)}")
+
+
+@patch_to(VectorQuantizer)
+def _to_code_space(self, z: torch.Tensor) -> torch.Tensor:
+    "[B, C, h, w] → [N, codebook_dim] vectors as compared with the codebook."
+    dtype = torch.float64 if self.embedding.weight.dtype == torch.float64 else torch.float32  # never half
+    x = self.in_proj(rearrange(z.to(dtype), 'b c h w -> (b h w) c'))
+    return F.normalize(x, dim=1) if self.config.l2_norm else x
+
+# %% ../nbs/01_quantize.ipynb #ce2edcb0
+@patch_to(VectorQuantizer)
+@torch.no_grad()
+def encode(
+    self,
+    z: torch.Tensor,  # [B, embed_dim, h, w] encoder outputs
+) -> torch.Tensor:
+    "The nearest codes `LongTensor[B, h, w]` (argmin, whatever the mode; no statistics are updated)."
+    self._check(z)
+    with torch.autocast(z.device.type, enabled=False):
+        idx = nearest_codes(self._to_code_space(z), self.codebook(), self.config.chunk_size)
+    return rearrange(idx, '(b h w) -> b h w', b=z.shape[0], h=z.shape[2])
+
+
+@patch_to(VectorQuantizer)
+def lookup(
+    self,
+    indices: torch.Tensor,  # LongTensor [B, h, w] of codes
+) -> torch.Tensor:
+    "Codewords `[B, embed_dim, h, w]` for a grid of codes (what the decoder gets when sampling from the prior)."
+    if indices.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
+        raise TypeError(f"indices must be an integer tensor, got {indices.dtype}")
+    if indices.numel() and (int(indices.min()) < 0 or int(indices.max()) >= self.config.n_embed):
+        raise ValueError(
+            f"indices must lie in [0, {self.config.n_embed}) (the codebook size), got values in "
+            f"[{int(indices.min())}, {int(indices.max())}]; was the prior trained with another vocabulary?"
+        )
+    return rearrange(self.out_proj(F.embedding(indices.long(), self.codebook())), '... h w c -> ... c h w')
+
+# %% ../nbs/01_quantize.ipynb #d94eff69
+@patch_to(VectorQuantizer)
+def forward(
+    self,
+    z: torch.Tensor,  # [B, embed_dim, h, w] encoder outputs
+) -> QuantizerOutput:
+    "Quantize `z`; in training mode also update the EMA codebook, the running counts and restart dead codes."
+    self._check(z)
+    cfg, (b, _, h, w) = self.config, z.shape
+    with torch.autocast(z.device.type, enabled=False):  # distances in fp32 even under bf16 autocast
+        ze = self._to_code_space(z)  # [N, codebook_dim]
+        restarted = 0
+        if self.training and cfg.restart_threshold is not None:
+            restarted = self._restart_dead_codes(ze.detach())
+        e = self.codebook()
+        # 1. the codes: Gumbel-softmax (training), a sample by distance (training), or the nearest
+        if self.training and cfg.gumbel:
+            logits = -sq_distances(ze, e) / cfg.temperature  # the whole [N, v] matrix: the backward pass needs it
+            hard = F.gumbel_softmax(logits, tau=1.0, hard=True)  # one-hot forward, soft gradient
+            idx, zq = hard.argmax(1), hard @ e
+        else:
+            idx = nearest_codes(ze, e, cfg.chunk_size, cfg.temperature if self.training and cfg.stochastic else None)
+            zq = F.embedding(idx, e)
+        # 2. the loss and the usage statistics
+        loss, commit, codebook = vq_loss(ze, zq, cfg.beta, cfg.legacy, cfg.ema)
+        counts = torch.bincount(idx, minlength=cfg.n_embed).float()
+        if self.training:
+            counts = self._update_statistics(ze.detach(), idx, counts)
+        # 3. straight-through: forward z_q, gradient to z_e
+        zst = zq if self.training and cfg.gumbel else ze + (zq - ze).detach()
+        quantized = rearrange(self.out_proj(zst), '(b h w) c -> b c h w', b=b, h=h, w=w)
+    usage, perplexity = code_usage(counts)
+    trained = bool(self.usage_steps > 0)
+    alive = self.usage_ema >= cfg.dead_threshold
+    return QuantizerOutput(
+        quantized=quantized,
+        indices=rearrange(idx, '(b h w) -> b h w', b=b, h=h),
+        loss=loss,
+        commit_loss=commit,
+        codebook_loss=codebook,
+        perplexity=perplexity,
+        usage=usage,
+        running_usage=alive.float().mean() if trained else None,
+        dead_codes=(~alive).sum() if trained else None,
+        restarted=restarted,
+    )
+
+# %% ../nbs/01_quantize.ipynb #0b5c6964
+@patch_to(VectorQuantizer)
+@torch.no_grad()
+def _update_statistics(self, ze: torch.Tensor, idx: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
+    "All-reduce this step's counts (and sums), update the running counts and the EMA codebook; returns global counts."
+    cfg = self.config
+    if cfg.ema:
+        sums = torch.zeros_like(self.ema_sum).index_add_(0, idx, ze)
+        stats = all_reduce_(torch.cat([counts[:, None], sums], 1))  # one collective for both
+        counts, sums = stats[:, 0], stats[:, 1:]
+        ema_update_(self.embedding.weight, self.ema_count, self.ema_sum, counts, sums, cfg.decay, cfg.eps)
+    else:
+        counts = all_reduce_(counts)
+    first = self.usage_steps == 0  # the first step sets the running counts, later steps average
+    self.usage_ema.copy_(torch.where(first, counts, self.usage_ema * cfg.decay + counts * (1 - cfg.decay)))
+    self.usage_steps += 1
+    return counts
+
+# %% ../nbs/01_quantize.ipynb #d05a1a02
+@patch_to(VectorQuantizer)
+@torch.no_grad()
+def _restart_dead_codes(self, ze: torch.Tensor) -> int:
+    "Replace codes whose running count is below `restart_threshold` by vectors of this batch (rank 0's, broadcast)."
+    if int(self.usage_steps) == 0:
+        return 0  # no counts yet
+    dead = (self.usage_ema < self.config.restart_threshold).nonzero().squeeze(1)
+    n = len(dead)  # the same on every rank: the running counts are all-reduced
+    if n == 0:
+        return 0
+    new = restart_vectors(ze, n)
+    self.embedding.weight.index_copy_(0, dead, new)
+    if self.config.ema:
+        self.ema_sum.index_copy_(0, dead, new)
+        self.ema_count.index_fill_(0, dead, 1.0)
+    self.usage_ema.index_fill_(0, dead, self.config.restart_threshold)
+    return n

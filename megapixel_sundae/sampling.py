@@ -7,13 +7,11 @@ from __future__ import annotations
 import math, time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
-import numpy as np
 import torch
 from torch import nn
 
-from .core import default_device, dist_info, is_main, save_gif, make_grid, categorical_from_uniform
+from .core import dist_info, is_main, save_gif, make_grid, categorical_from_uniform
 
 # %% auto #0
 __all__ = ['counter_uniform', 'linear_schedule', 'proportion_schedule', 'SampleOutput', 'sample', 'decode',
@@ -22,180 +20,250 @@ __all__ = ['counter_uniform', 'linear_schedule', 'proportion_schedule', 'SampleO
 # %% ../nbs/05_sampling.ipynb #3584e958
 _M32 = 0xFFFFFFFF
 
+
 def _mul32(h: torch.Tensor, c: int) -> torch.Tensor:
     "(h · c) mod 2³² for 0 ≤ h < 2³², without int64 overflow."
     lo, hi = h & 0xFFFF, h >> 16
     return ((lo * c) + (((hi * c) & 0xFFFF) << 16)) & _M32
 
+
 def _fmix32(h: torch.Tensor) -> torch.Tensor:
     "MurmurHash3's 32-bit finaliser on int64 tensors holding uint32 values."
-    h = h ^ (h >> 16); h = _mul32(h, 0x85EBCA6B)
-    h = h ^ (h >> 13); h = _mul32(h, 0xC2B2AE35)
+    h = h ^ (h >> 16)
+    h = _mul32(h, 0x85EBCA6B)
+    h = h ^ (h >> 13)
+    h = _mul32(h, 0xC2B2AE35)
     return h ^ (h >> 16)
 
-def counter_uniform(seed: int, # the run's seed
-                    sample_ids: torch.Tensor, # LongTensor[n]: which samples (global indices)
-                    step: int, stream: int, # the sampling step, and which use of randomness within it
-                    n_positions: int, # tokens per sample
-                   ) -> torch.Tensor:
+
+def counter_uniform(
+    seed: int,  # the run's seed
+    sample_ids: torch.Tensor,  # LongTensor[n]: which samples (global indices)
+    step: int,
+    stream: int,  # the sampling step, and which use of randomness within it
+    n_positions: int,  # tokens per sample
+) -> torch.Tensor:
     "Uniform floats in [0, 1) of shape `[n, n_positions]`, a pure function of all the arguments."
     dev = sample_ids.device
     key = _fmix32(torch.tensor([(seed * 0x9E3779B1 + step * 0x632BE5AB + stream * 0x85157AF5) & _M32], device=dev))
-    base = _fmix32((sample_ids.long() & _M32) ^ key)                       # [n]
+    base = _fmix32((sample_ids.long() & _M32) ^ key)  # [n]
     pos = _fmix32(torch.arange(n_positions, device=dev) ^ (key ^ 0x27D4EB2F))  # [N]
     h = _fmix32(base[:, None] ^ _mul32(pos[None, :], 0x165667B1))
     return (h >> 8).float() / 2**24
 
 # %% ../nbs/05_sampling.ipynb #1506630a
-def linear_schedule(value, # a number, or (start, end)
-                    steps: int) -> torch.Tensor:
+def linear_schedule(
+    value,  # a number, or (start, end)
+    steps: int,
+) -> torch.Tensor:
     "`steps` values going linearly from start to end (a constant for a number)."
-    if isinstance(value, (int, float)): return torch.full((steps,), float(value))
+    if isinstance(value, (int, float)):
+        return torch.full((steps,), float(value))
     start, end = value
     return torch.linspace(float(start), float(end), steps) if steps > 1 else torch.tensor([float(start)])
 
+
 def proportion_schedule(proportion, steps: int) -> torch.Tensor:
     "The fraction of tokens that may change at each step; 'auto' = 1.0 below 20 steps, else 0.5."
-    if proportion == 'auto': proportion = 1.0 if steps < 20 else 0.5
+    if proportion == 'auto':
+        proportion = 1.0 if steps < 20 else 0.5
     s = linear_schedule(proportion, steps)
-    if (s <= 0).any() or (s > 1).any(): raise ValueError(f"proportion must lie in (0, 1], got {proportion!r}")
+    if (s <= 0).any() or (s > 1).any():
+        raise ValueError(f"proportion must lie in (0, 1], got {proportion!r}")
     return s
 
-# %% ../nbs/05_sampling.ipynb #cf51b797
+# %% ../nbs/05_sampling.ipynb #cdb486f3
 @dataclass
 class SampleOutput:
     "What `sample` returns (tensors on the CPU)."
+
     tokens: torch.Tensor  # LongTensor[n, h, w]: the final grids
     steps: torch.Tensor  # LongTensor[n]: the steps each sample ran before it froze (or the maximum)
     seconds: float  # wall time of the chain (without decoding)
     evaluations: int  # sample-forward passes the network actually ran (the sum of the active batch sizes)
     history: list[torch.Tensor] | None = None  # z_0, z_1, …: every sample's grid after each step
 
+
 def _vocab(prior: nn.Module) -> int:
     c = getattr(prior, 'config', None)
-    if c is None or not hasattr(c, 'vocab_size'): raise ValueError("the prior must carry a config with vocab_size (a HourglassTransformer)")
+    if c is None or not hasattr(c, 'vocab_size'):
+        raise ValueError("the prior must carry a config with vocab_size (a HourglassTransformer)")
     return c.vocab_size
 
-@torch.no_grad()
-def sample(prior: nn.Module, # tokens [B, h, w] (+ labels) → logits [B, h, w, v]
-           n: int | None = None, # number of samples (default: from `init` or `labels`)
-           grid: tuple[int, int] = (16, 16), # (h, w) of the token grid
-           steps: int = 50, # the maximum number of steps T
-           temperature: float | tuple[float, float] = (1.0, 0.7), # τ, or (start, end) annealed linearly
-           proportion: float | tuple[float, float] | str = 'auto', # fraction of tokens updatable per step ('auto': 1 below 20 steps, else 0.5)
-           min_steps: int = 10, # no sample freezes before this step
-           early_stop: bool = True, # freeze unchanged samples and stop when all are frozen
-           labels: torch.Tensor | int | None = None, # class labels [n] (or one for all) for a conditional prior
-           seed: int = 0,
-           sample_ids: torch.Tensor | None = None, # global indices of these samples (default 0..n-1): they key the randomness
-           init: torch.Tensor | None = None, # LongTensor[n, h, w] to start from instead of noise (inpainting)
-           mask: torch.Tensor | None = None, # BoolTensor[n or 1, h, w]: True where tokens may change (with `init`)
-           batch_size: int | None = None, # run the chain in chunks of this many samples
-           compact: bool = True, # drop frozen samples from the network's batch
-           return_history: bool = False, # keep every z_t
-           precision: str = 'auto', # 'auto' = bf16 autocast on CUDA, fp32 on CPU
-           progress: bool = True,
-          ) -> SampleOutput:
-    "Sample token grids from a SUNDAE prior (§3.5)."
-    from tqdm.auto import tqdm
-    from megapixel_sundae.core import autocast
-    v, dev = _vocab(prior), next(prior.parameters()).device
+# %% ../nbs/05_sampling.ipynb #04f1f1a4
+@dataclass
+class _Inputs:
+    n: int
+    h: int
+    w: int
+    ids: torch.Tensor  # LongTensor[n]: global sample ids
+    labels: torch.Tensor | None  # LongTensor[n]
+    init: torch.Tensor | None  # LongTensor[n, h·w]
+    mask: torch.Tensor | None  # BoolTensor[n, h·w]: True where tokens may change
+
+
+def _sample_inputs(prior, v: int, n, grid, labels, sample_ids, init, mask) -> _Inputs:
+    "`sample`'s arguments checked, with clear errors, and flattened to `[n, h·w]` on the CPU."
     if init is not None:
-        if init.ndim != 3: raise ValueError(f"init must be tokens [n, h, w], got shape {tuple(init.shape)}")
+        if init.ndim != 3:
+            raise ValueError(f"init must be tokens [n, h, w], got shape {tuple(init.shape)}")
         n = init.shape[0] if n is None else n
         grid = tuple(init.shape[1:])
-        if init.shape[0] != n: raise ValueError(f"init holds {init.shape[0]} grids but n={n}")
-        if init.min() < 0 or init.max() >= v: raise ValueError(f"init tokens must lie in [0, {v})")
-    if n is None: n = len(labels) if isinstance(labels, torch.Tensor) and labels.ndim else 1
-    if n < 1: raise ValueError(f"n must be >= 1, got {n}")
+        if init.shape[0] != n:
+            raise ValueError(f"init holds {init.shape[0]} grids but n={n}")
+        if init.min() < 0 or init.max() >= v:
+            raise ValueError(f"init tokens must lie in [0, {v})")
+    if n is None:
+        n = len(labels) if isinstance(labels, torch.Tensor) and labels.ndim else 1
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
     h, w = grid
-    N = h * w
-    if steps < 1: raise ValueError(f"steps must be >= 1, got {steps}")
-    taus, props = linear_schedule(temperature, steps), proportion_schedule(proportion, steps)
-    if (taus <= 0).any(): raise ValueError(f"temperature must be > 0, got {temperature!r}")
     ids = torch.arange(n) if sample_ids is None else torch.as_tensor(sample_ids).long().cpu()
-    if len(ids) != n: raise ValueError(f"sample_ids has {len(ids)} entries for n={n}")
-    ncls = getattr(prior.config, 'num_classes', None)
+    if len(ids) != n:
+        raise ValueError(f"sample_ids has {len(ids)} entries for n={n}")
+    n_classes = getattr(prior.config, 'num_classes', None)
     if labels is not None:
-        if ncls is None: raise ValueError("labels were given but the prior is unconditional")
-        labels = torch.as_tensor(labels).long().cpu().expand(n) if torch.as_tensor(labels).ndim == 0 else torch.as_tensor(labels).long().cpu()
-        if len(labels) != n: raise ValueError(f"got {len(labels)} labels for n={n}")
-    elif ncls is not None: raise ValueError(f"this prior is class-conditional ({ncls} classes): pass labels=")
+        if n_classes is None:
+            raise ValueError("labels were given but the prior is unconditional")
+        labels = torch.as_tensor(labels).long().cpu()
+        labels = labels.expand(n) if labels.ndim == 0 else labels
+        if len(labels) != n:
+            raise ValueError(f"got {len(labels)} labels for n={n}")
+    elif n_classes is not None:
+        raise ValueError(f"this prior is class-conditional ({n_classes} classes): pass labels=")
     if mask is not None:
-        if init is None: raise ValueError("a mask needs init= (the tokens to keep where the mask is False)")
-        if mask.dtype != torch.bool: raise ValueError(f"mask must be a bool tensor, got {mask.dtype}")
+        if init is None:
+            raise ValueError("a mask needs init= (the tokens to keep where the mask is False)")
+        if mask.dtype != torch.bool:
+            raise ValueError(f"mask must be a bool tensor, got {mask.dtype}")
         if mask.ndim != 3 or tuple(mask.shape[1:]) != (h, w) or mask.shape[0] not in (1, n):
             raise ValueError(f"mask must be [n or 1, {h}, {w}], got {tuple(mask.shape)}")
-        mask = mask.expand(n, h, w).reshape(n, N).cpu()
+        mask = mask.expand(n, h, w).reshape(n, h * w).cpu()
+    init = None if init is None else init.reshape(n, h * w).cpu().long()
+    return _Inputs(n, h, w, ids, labels, init, mask)
 
-    # z_0: noise (and the kept tokens of `init` where the mask says so)
-    z = (counter_uniform(seed, ids, 0, 0, N) * v).long().clamp_max(v - 1)
-    if init is not None:
-        init = init.reshape(n, N).cpu().long()
-        z = torch.where(mask, z, init) if mask is not None else init.clone()
-    steps_taken = torch.full((n,), steps, dtype=torch.long)
-    history = [z.view(n, h, w).clone()] if return_history else None
+# %% ../nbs/05_sampling.ipynb #09955f96
+def _denoise_step(prior, z, run, x: _Inputs, rows, t: int, tau: float, prop: float, seed: int, precision: str):
+    "z_t from z_{t-1} for the samples `run` of chunk `rows` (grids `z` `[len(rows), h·w]` on the model's device)."
+    from megapixel_sundae.core import autocast
+
+    v, dev, cid = _vocab(prior), z.device, x.ids[rows].to(z.device)[run]
+    labels = None if x.labels is None else x.labels[rows].to(dev)[run]
+    # 1. the network's logits for the current grids, at temperature τ_t
+    with autocast(dev, precision):
+        grids = z[run].view(-1, x.h, x.w)
+        logits = prior(grids) if labels is None else prior(grids, labels)
+    logits = logits.float().view(len(run), -1, v) / tau
+    # 2. a full new sample from them, one uniform per token
+    old = z[run]
+    new = categorical_from_uniform(logits, counter_uniform(seed, cid, t, 1, old.shape[1]))
+    # 3. only a random proportion of the tokens may take the new value
+    if prop < 1:
+        new = torch.where(counter_uniform(seed, cid, t, 2, old.shape[1]) < prop, new, old)
+    # 4. inpainting: tokens outside the mask keep their value
+    if x.mask is not None:
+        new = torch.where(x.mask[rows].to(dev)[run], new, old)
+    return new
+
+# %% ../nbs/05_sampling.ipynb #7beeb01f
+@torch.no_grad()
+def sample(
+    prior: nn.Module,  # tokens [B, h, w] (+ labels) → logits [B, h, w, v]
+    n: int | None = None,  # number of samples (default: from `init` or `labels`)
+    grid: tuple[int, int] = (16, 16),  # (h, w) of the token grid
+    steps: int = 50,  # the maximum number of steps T
+    temperature: float | tuple[float, float] = (1.0, 0.7),  # τ, or (start, end) annealed linearly
+    proportion: float
+    | tuple
+    | str = 'auto',  # tokens updated per step, as a fraction; 'auto' = 1 below 20 steps, else 0.5
+    min_steps: int = 10,  # no sample freezes during the first `min_steps` steps
+    early_stop: bool = True,  # freeze unchanged samples and stop when all are frozen
+    labels: torch.Tensor | int | None = None,  # class labels [n] (or one for all) for a conditional prior
+    seed: int = 0,
+    sample_ids: torch.Tensor | None = None,  # global indices of these samples (default 0..n-1): they key the randomness
+    init: torch.Tensor | None = None,  # LongTensor[n, h, w] to start from instead of noise (inpainting)
+    mask: torch.Tensor | None = None,  # BoolTensor[n or 1, h, w]: True where tokens may change (with `init`)
+    batch_size: int | None = None,  # run the chain in chunks of this many samples
+    compact: bool = True,  # drop frozen samples from the network's batch
+    return_history: bool = False,  # keep every z_t
+    precision: str = 'auto',  # 'auto' = bf16 autocast on CUDA, fp32 on CPU
+    progress: bool = True,
+) -> SampleOutput:
+    "Sample token grids from a SUNDAE prior (§3.5)."
+    from tqdm.auto import tqdm
+
+    v, dev = _vocab(prior), next(prior.parameters()).device
+    x = _sample_inputs(prior, v, n, grid, labels, sample_ids, init, mask)
+    if steps < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}")
+    taus, props = linear_schedule(temperature, steps), proportion_schedule(proportion, steps)
+    if (taus <= 0).any():
+        raise ValueError(f"temperature must be > 0, got {temperature!r}")
+    # z_0: noise, and the kept tokens of `init` where the mask says so
+    z = (counter_uniform(seed, x.ids, 0, 0, x.h * x.w) * v).long().clamp_max(v - 1)
+    if x.init is not None:
+        z = torch.where(x.mask, z, x.init) if x.mask is not None else x.init.clone()
+    steps_taken = torch.full((x.n,), steps, dtype=torch.long)
+    history = [z.clone() for _ in range(steps + 1)] if return_history else None
     evaluations, t0 = 0, time.time()
-    chunks = [torch.arange(i, min(n, i + (batch_size or n))) for i in range(0, n, batch_size or n)]
-    bar = tqdm(total=steps * len(chunks), disable=not (progress and is_main()), desc='sampling', leave=False)
-    step_grids = [[] for _ in range(steps)] if return_history else None
-    for rows in chunks:
+    chunk = batch_size or x.n
+    bar = tqdm(total=steps * math.ceil(x.n / chunk), disable=not (progress and is_main()), desc='sampling', leave=False)
+    for rows in torch.arange(x.n).split(chunk):
         zc = z[rows].to(dev)
-        active = torch.arange(len(rows), device=dev)      # positions within the chunk still running
         frozen = torch.zeros(len(rows), dtype=torch.bool, device=dev)
-        lab = labels[rows].to(dev) if labels is not None else None
-        mk = mask[rows].to(dev) if mask is not None else None
-        cid = ids[rows].to(dev)
-        for t in range(steps):
-            run = active if compact else torch.arange(len(rows), device=dev)
-            with autocast(dev, precision):
-                logits = prior(zc[run].view(-1, h, w), lab[run]) if lab is not None else prior(zc[run].view(-1, h, w))
+        for t in range(1, steps + 1):
+            run = (~frozen).nonzero().flatten() if compact else torch.arange(len(rows), device=dev)
+            new = _denoise_step(prior, zc, run, x, rows, t, float(taus[t - 1]), float(props[t - 1]), seed, precision)
             evaluations += len(run)
-            logits = logits.float().view(len(run), N, v) / float(taus[t])
-            new = categorical_from_uniform(logits, counter_uniform(seed, cid[run], t + 1, 1, N))
-            old = zc[run]
-            if props[t] < 1: new = torch.where(counter_uniform(seed, cid[run], t + 1, 2, N) < props[t], new, old)
-            if mk is not None: new = torch.where(mk[run], new, old)
-            if not compact: new = torch.where(frozen[run, None], old, new)   # frozen samples keep their grids
-            changed = (new != old).any(1)
+            new = torch.where(frozen[run, None], zc[run], new)  # frozen samples keep their grids (without compaction)
+            changed = (new != zc[run]).any(1)
             zc[run] = new
-            if early_stop and t + 1 >= min_steps:
-                newly = (~changed) & ~frozen[run]
-                frozen[run[newly]] = True
-                steps_taken[rows[run[newly].cpu()]] = t + 1
-            if return_history: step_grids[t].append((rows, zc.cpu().clone()))
-            active = (~frozen).nonzero().flatten()
+            # 5. freezing: after min_steps, a sample that did not change is done
+            if early_stop and t > min_steps:
+                newly = run[~changed & ~frozen[run]]
+                frozen[newly] = True
+                steps_taken[rows[newly.cpu()]] = t
+            if return_history:
+                history[t][rows] = zc.cpu()
             bar.update(1)
-            if early_stop and len(active) == 0:
-                if return_history:
-                    for s in range(t + 1, steps): step_grids[s].append((rows, zc.cpu().clone()))
-                bar.update(steps - t - 1)
+            if early_stop and bool(frozen.all()):
                 break
+        bar.update(steps - t)  # the steps early stopping saved
+        if return_history:
+            for s in range(t + 1, steps + 1):  # a chunk that stopped early keeps its last grids
+                history[s][rows] = history[t][rows]
         z[rows] = zc.cpu()
     bar.close()
-    if return_history:
-        for t in range(steps):
-            zt = z.clone()
-            for rows, g in step_grids[t]: zt[rows] = g
-            history.append(zt.view(n, h, w))
-    return SampleOutput(z.view(n, h, w), steps_taken, time.time() - t0, evaluations, history)
+    hist = [g.view(x.n, x.h, x.w) for g in history] if return_history else None
+    return SampleOutput(z.view(x.n, x.h, x.w), steps_taken, time.time() - t0, evaluations, hist)
 
 # %% ../nbs/05_sampling.ipynb #ba1947ff
 @torch.no_grad()
-def decode(vqgan: nn.Module, # a VQGAN
-           tokens: torch.Tensor, # LongTensor[n, h, w]
-           batch_size: int = 32, precision: str = 'auto') -> torch.Tensor:
+def decode(
+    vqgan: nn.Module,  # a VQGAN
+    tokens: torch.Tensor,  # LongTensor[n, h, w]
+    batch_size: int = 32,
+    precision: str = 'auto',
+) -> torch.Tensor:
     "Decode token grids to images `[n, 3, H, W]` in [-1, 1] (on the CPU)."
     from megapixel_sundae.core import autocast
+
     dev = next(vqgan.parameters()).device
     outs = []
     for i in range(0, len(tokens), batch_size):
         with autocast(dev, precision):
-            outs.append(vqgan.decode_indices(tokens[i:i + batch_size].to(dev)).float().clamp(-1, 1).cpu())
+            outs.append(vqgan.decode_indices(tokens[i : i + batch_size].to(dev)).float().clamp(-1, 1).cpu())
     return torch.cat(outs)
 
-def save_progression_gif(vqgan: nn.Module, history: list[torch.Tensor], path: str | Path,
-                         every: int = 1, nrow: int | None = None, duration_ms: int = 150) -> Path:
+
+def save_progression_gif(
+    vqgan: nn.Module,
+    history: list[torch.Tensor],
+    path: str | Path,
+    every: int = 1,
+    nrow: int | None = None,
+    duration_ms: int = 150,
+) -> Path:
     "Decode z_0, z_every, … and the last z_T of `history` and save them as a looping GIF (Fig. 2)."
     idx = sorted(set(list(range(0, len(history), every)) + [len(history) - 1]))
     frames = [make_grid(decode(vqgan, history[i]), nrow=nrow) for i in idx]
@@ -205,13 +273,16 @@ def save_progression_gif(vqgan: nn.Module, history: list[torch.Tensor], path: st
 def sample_distributed(prior: nn.Module, n: int, **kwargs) -> SampleOutput:
     "`sample` with the n samples shared across torchrun ranks and gathered back in order (single process: plain `sample`)."
     import torch.distributed as dist
+
     rank, _, world = dist_info()
-    if world == 1 or not dist.is_initialized(): return sample(prior, n, **kwargs)
+    if world == 1 or not dist.is_initialized():
+        return sample(prior, n, **kwargs)
     ids = torch.arange(rank, n, world)
     out = sample(prior, len(ids), sample_ids=ids, **kwargs)
     parts = [None] * world
     dist.all_gather_object(parts, (ids, out.tokens, out.steps, out.evaluations, out.seconds))
     grid = out.tokens.shape[1:]
     tokens, steps = torch.empty((n,) + tuple(grid), dtype=torch.long), torch.empty(n, dtype=torch.long)
-    for pid, ptok, pst, _, _ in parts: tokens[pid], steps[pid] = ptok, pst
+    for pid, ptok, pst, _, _ in parts:
+        tokens[pid], steps[pid] = ptok, pst
     return SampleOutput(tokens, steps, max(p[4] for p in parts), sum(p[3] for p in parts))

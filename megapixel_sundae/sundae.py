@@ -4,8 +4,8 @@
 
 # %% ../nbs/04_sundae.ipynb #d7990a10
 from __future__ import annotations
-import hashlib, json, math, os, time
-from dataclasses import dataclass, field, replace
+import hashlib, json, math, time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -14,23 +14,26 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .core import (Config, TrainConfig, TrainTask, Loop, fit, atomic_write_bytes, dist_info, barrier,
-                                   is_main, init_distributed, save_image, default_device, sample_categorical)
+from .core import Config, TrainConfig, TrainTask, Loop, fit, atomic_write_bytes, dist_info, barrier
+from .core import is_main, init_distributed, save_image, default_device, sample_categorical
 from .hourglass import HourglassConfig, HourglassTransformer
 
 # %% auto #0
 __all__ = ['LATENT_FORMAT', 'PRIOR_PRESETS', 'vqgan_fingerprint', 'encode_dataset', 'LatentDataset', 'corrupt', 'UnrollOutput',
-           'unrolled_loss', 'PriorConfig', 'SundaeTask', 'train_prior']
+           'unrolled_loss', 'SamplingConfig', 'sampling_defaults', 'PriorConfig', 'SundaeTask', 'train_prior']
 
 # %% ../nbs/04_sundae.ipynb #cfcdcc1e
 LATENT_FORMAT = 'megapixel_sundae.latents/1'
+
 
 def vqgan_fingerprint(model: nn.Module) -> str:
     "A hash of a model's weights (sorted names, fp32 bytes): which VQ-GAN produced a latent dataset."
     h = hashlib.sha1()
     for k, v in sorted(model.state_dict().items()):
-        h.update(k.encode()); h.update(v.detach().float().cpu().contiguous().numpy().tobytes())
+        h.update(k.encode())
+        h.update(v.detach().float().cpu().contiguous().numpy().tobytes())
     return h.hexdigest()[:16]
+
 
 def _split_plan(images, flips: bool) -> tuple[dict, list, dict]:
     "(datasets by split name, source (split, index) per stored pair/row, split ranges)."
@@ -39,23 +42,28 @@ def _split_plan(images, flips: bool) -> tuple[dict, list, dict]:
     per = 2 if flips else 1
     for name, ds in sets.items():
         n = len(ds)
-        if n == 0: raise ValueError(f"split {name!r} is empty")
+        if n == 0:
+            raise ValueError(f"split {name!r} is empty")
         rows += [(name, i) for i in range(n)]
-        splits[name] = [start, n * per]; start += n * per
+        splits[name] = [start, n * per]
+        start += n * per
     return sets, rows, splits
 
 # %% ../nbs/04_sundae.ipynb #74c84bb1
 @torch.no_grad()
-def encode_dataset(vqgan: nn.Module, # a VQGAN (anything with `encode_indices` and `config.n_embed`)
-                   images, # a dataset of images [3, H, W] in [-1, 1], or a dict split name → dataset
-                   out_dir: str | Path, # folder for tokens.npy + latents.json (+ labels.npy)
-                   batch_size: int = 64,
-                   flips: bool = False, # also store every image mirrored (adjacent row, same split)
-                   labels: Mapping[str, Sequence[int]] | Sequence[int] | None = None, # class labels per image (per split)
-                   device: str | torch.device | None = None,
-                   progress: bool = True) -> Path:
+def encode_dataset(
+    vqgan: nn.Module,  # a VQGAN (anything with `encode_indices` and `config.n_embed`)
+    images,  # a dataset of images [3, H, W] in [-1, 1], or a dict split name → dataset
+    out_dir: str | Path,  # folder for tokens.npy + latents.json (+ labels.npy)
+    batch_size: int = 64,
+    flips: bool = False,  # also store every image mirrored (adjacent row, same split)
+    labels: Mapping[str, Sequence[int]] | Sequence[int] | None = None,  # class labels per image (per split)
+    device: str | torch.device | None = None,
+    progress: bool = True,
+) -> Path:
     "Encode images into a resumable `uint16` latent dataset; returns `out_dir`."
     from tqdm.auto import tqdm
+
     out = Path(out_dir)
     rank, _, world = dist_info()
     device = init_distributed(default_device(device) if device is not None else None)
@@ -67,48 +75,71 @@ def encode_dataset(vqgan: nn.Module, # a VQGAN (anything with `encode_indices` a
     f = vqgan.config.factor
     h, w = H // f, W // f
     vocab = vqgan.config.n_embed
-    if vocab > 65536: raise ValueError(f"vocabulary {vocab} does not fit uint16 tokens")
+    if vocab > 65536:
+        raise ValueError(f"vocabulary {vocab} does not fit uint16 tokens")
     n_batches = math.ceil(len(rows) / batch_size)
-    meta = {'format': LATENT_FORMAT, 'vocab_size': vocab, 'h': h, 'w': w, 'image_size': [H, W], 'n': len(rows) * per,
-            'splits': splits, 'flips': flips, 'vqgan': vqgan_fingerprint(vqgan), 'batch_size': batch_size,
-            'labels': labels is not None, 'complete': False}
+    meta = {
+        'format': LATENT_FORMAT,
+        'vocab_size': vocab,
+        'h': h,
+        'w': w,
+        'image_size': [H, W],
+        'n': len(rows) * per,
+        'splits': splits,
+        'flips': flips,
+        'vqgan': vqgan_fingerprint(vqgan),
+        'batch_size': batch_size,
+        'labels': labels is not None,
+        'complete': False,
+    }
     side, tok_path, done_path = out / 'latents.json', out / 'tokens.npy', out / 'done.npy'
     if is_main():
         out.mkdir(parents=True, exist_ok=True)
         old = json.loads(side.read_text()) if side.exists() else None
-        same = old is not None and {k: old.get(k) for k in meta if k != 'complete'} == {k: v for k, v in meta.items() if k != 'complete'}
+        same = old is not None and {k: old.get(k) for k in meta if k != 'complete'} == {
+            k: v for k, v in meta.items() if k != 'complete'
+        }
         if old is not None and not same:
-            raise ValueError(f"{out} holds a different latent dataset ({old.get('n')} grids from VQ-GAN {old.get('vqgan')}); "
-                             "use another folder or delete it")
+            raise ValueError(
+                f"{out} holds a different latent dataset ({old.get('n')} grids from VQ-GAN {old.get('vqgan')}); "
+                "use another folder or delete it"
+            )
         if not same:
             np.lib.format.open_memmap(tok_path, mode='w+', dtype=np.uint16, shape=(len(rows) * per, h, w)).flush()
             np.save(done_path, np.zeros(n_batches, dtype=bool))
             if labels is not None:
                 lab = [labels[s][i] for s, i in rows] if isinstance(labels, Mapping) else list(labels)
-                if len(lab) != len(rows): raise ValueError(f"got {len(lab)} labels for {len(rows)} images")
+                if len(lab) != len(rows):
+                    raise ValueError(f"got {len(lab)} labels for {len(rows)} images")
                 np.save(out / 'labels.npy', np.repeat(np.asarray(lab, dtype=np.int64), per))
             atomic_write_bytes(side, (json.dumps(meta, indent=2) + '\n').encode())
     barrier()
     meta = json.loads(side.read_text())
     if not meta.get('complete'):
+        t0 = time.time()
         tokens = np.load(tok_path, mmap_mode='r+')
         done = np.load(done_path, mmap_mode='r+')
         todo = [b for b in range(n_batches) if b % world == rank and not done[b]]
         for b in tqdm(todo, disable=not (progress and is_main()), desc='encoding'):
-            chunk = rows[b * batch_size:(b + 1) * batch_size]
+            chunk = rows[b * batch_size : (b + 1) * batch_size]
             x = torch.stack([sets[s][i] for s, i in chunk]).to(device)
-            if x.shape[-2:] != (H, W): raise ValueError(f"all images must share one size; got {tuple(x.shape[-2:])} and {(H, W)}")
-            if flips: x = torch.stack([x, x.flip(-1)], 1).flatten(0, 1)
+            if x.shape[-2:] != (H, W):
+                raise ValueError(f"all images must share one size; got {tuple(x.shape[-2:])} and {(H, W)}")
+            if flips:
+                x = torch.stack([x, x.flip(-1)], 1).flatten(0, 1)
             z = vqgan.encode_indices(x).cpu().numpy().astype(np.uint16)
             lo = b * batch_size * per
-            tokens[lo:lo + len(z)] = z
+            tokens[lo : lo + len(z)] = z
             tokens.flush()
-            done[b] = True; done.flush()
+            done[b] = True
+            done.flush()
         del tokens, done
         barrier()
         if is_main():
-            if not np.load(done_path).all(): raise RuntimeError("some batches were not encoded; run encode_dataset again to finish")
+            if not np.load(done_path).all():
+                raise RuntimeError("some batches were not encoded; run encode_dataset again to finish")
             meta['complete'] = True
+            meta['encode_seconds'] = round(meta.get('encode_seconds', 0.0) + time.time() - t0, 1)  # over resumes
             atomic_write_bytes(side, (json.dumps(meta, indent=2) + '\n').encode())
         barrier()
     return out
@@ -116,21 +147,32 @@ def encode_dataset(vqgan: nn.Module, # a VQGAN (anything with `encode_indices` a
 # %% ../nbs/04_sundae.ipynb #0131f68e
 class LatentDataset(torch.utils.data.Dataset):
     "One split of a latent dataset: items are `LongTensor[h, w]` (or `(tokens, label)` with labels)."
-    def __init__(self, path: str | Path, # folder written by `encode_dataset`
-                 split: str = 'train', # a split name from the sidecar, or 'all'
-                 vqgan: nn.Module | None = None, # if given, the dataset must come from exactly this VQ-GAN
-                 vocab_size: int | None = None, grid: tuple[int, int] | None = None, # expected, if given
-                 check_tokens: bool = True, # scan the tokens once for ids >= vocab_size
-                ):
+
+    def __init__(
+        self,
+        path: str | Path,  # folder written by `encode_dataset`
+        split: str = 'train',  # a split name from the sidecar, or 'all'
+        vqgan: nn.Module | None = None,  # if given, the dataset must come from exactly this VQ-GAN
+        vocab_size: int | None = None,
+        grid: tuple[int, int] | None = None,  # expected, if given
+        check_tokens: bool = True,  # scan the tokens once for ids >= vocab_size
+    ):
         path = Path(path)
         side = path / 'latents.json'
-        if not side.exists(): raise FileNotFoundError(f"no latent dataset at {path} (latents.json missing); create it with encode_dataset")
+        if not side.exists():
+            raise FileNotFoundError(
+                f"no latent dataset at {path} (latents.json missing); create it with encode_dataset"
+            )
         meta = json.loads(side.read_text())
-        if meta.get('format') != LATENT_FORMAT: raise ValueError(f"{side} is not a {LATENT_FORMAT} sidecar")
-        if not meta.get('complete'): raise ValueError(f"the latent dataset at {path} is incomplete; run encode_dataset again to finish it")
+        if meta.get('format') != LATENT_FORMAT:
+            raise ValueError(f"{side} is not a {LATENT_FORMAT} sidecar")
+        if not meta.get('complete'):
+            raise ValueError(f"the latent dataset at {path} is incomplete; run encode_dataset again to finish it")
         if vqgan is not None and vqgan_fingerprint(vqgan) != meta['vqgan']:
-            raise ValueError(f"{path} was encoded by another VQ-GAN (fingerprint {meta['vqgan']}, this one is "
-                             f"{vqgan_fingerprint(vqgan)}); re-encode the images with this model")
+            raise ValueError(
+                f"{path} was encoded by another VQ-GAN (fingerprint {meta['vqgan']}, this one is "
+                f"{vqgan_fingerprint(vqgan)}); re-encode the images with this model"
+            )
         if vocab_size is not None and vocab_size != meta['vocab_size']:
             raise ValueError(f"{path} has vocabulary {meta['vocab_size']}, the model expects {vocab_size}")
         if grid is not None and tuple(grid) != (meta['h'], meta['w']):
@@ -139,33 +181,43 @@ class LatentDataset(torch.utils.data.Dataset):
             raise ValueError(f"unknown split {split!r}; {path} has {sorted(meta['splits'])}")
         tokens = np.load(path / 'tokens.npy', mmap_mode='r')
         if tokens.shape != (meta['n'], meta['h'], meta['w']):
-            raise ValueError(f"{path}/tokens.npy has shape {tokens.shape}, the sidecar says {(meta['n'], meta['h'], meta['w'])}")
+            raise ValueError(
+                f"{path}/tokens.npy has shape {tokens.shape}, the sidecar says {(meta['n'], meta['h'], meta['w'])}"
+            )
         lo, n = (0, meta['n']) if split == 'all' else meta['splits'][split]
-        self.tokens, self.meta, self.split = tokens[lo:lo + n], meta, split
+        self.tokens, self.meta, self.split = tokens[lo : lo + n], meta, split
         if check_tokens and len(self.tokens) and int(self.tokens.max()) >= meta['vocab_size']:
-            raise ValueError(f"{path} contains token ids >= vocab_size {meta['vocab_size']} (max {int(self.tokens.max())}): corrupt file")
-        self.labels = np.load(path / 'labels.npy', mmap_mode='r')[lo:lo + n] if meta.get('labels') else None
+            raise ValueError(
+                f"{path} contains token ids >= vocab_size {meta['vocab_size']} (max {int(self.tokens.max())}): corrupt file"
+            )
+        self.labels = np.load(path / 'labels.npy', mmap_mode='r')[lo : lo + n] if meta.get('labels') else None
 
     @property
-    def vocab_size(self) -> int: return self.meta['vocab_size']
-    @property
-    def grid(self) -> tuple[int, int]: return self.meta['h'], self.meta['w']
+    def vocab_size(self) -> int:
+        return self.meta['vocab_size']
 
-    def __len__(self): return len(self.tokens)
+    @property
+    def grid(self) -> tuple[int, int]:
+        return self.meta['h'], self.meta['w']
+
+    def __len__(self):
+        return len(self.tokens)
 
     def __getitem__(self, i):
         z = torch.from_numpy(self.tokens[i].astype(np.int64))
         return z if self.labels is None else (z, int(self.labels[i]))
 
 # %% ../nbs/04_sundae.ipynb #6df851c0
-def corrupt(z: torch.Tensor, # tokens LongTensor[B, h, w]
-            vocab_size: int,
-            p: torch.Tensor | float | None = None, # corruption probability per sequence [B]; default p ~ U(0, 1)
-            generator: torch.Generator | None = None,
-           ) -> tuple[torch.Tensor, torch.Tensor]:
+def corrupt(
+    z: torch.Tensor,  # tokens LongTensor[B, h, w]
+    vocab_size: int,
+    p: torch.Tensor | float | None = None,  # corruption probability per sequence [B]; default p ~ U(0, 1)
+    generator: torch.Generator | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     "q(z'|z): replace each token with a uniform random token with probability p (per sequence); returns (z', p)."
     b = z.shape[0]
-    if p is None: p = torch.rand(b, device=z.device, generator=generator)
+    if p is None:
+        p = torch.rand(b, device=z.device, generator=generator)
     p = torch.as_tensor(p, dtype=torch.float32, device=z.device).expand(b)
     shape = (b,) + (1,) * (z.ndim - 1)
     replace_ = torch.rand(z.shape, device=z.device, generator=generator) < p.view(shape)
@@ -176,21 +228,25 @@ def corrupt(z: torch.Tensor, # tokens LongTensor[B, h, w]
 @dataclass
 class UnrollOutput:
     "The unrolled loss and its per-step parts."
+
     loss: torch.Tensor  # mean of the T steps' cross-entropies (has gradient)
     step_losses: list[float]  # L^(t), t = 1..T
     step_accuracy: list[float]  # fraction of tokens whose argmax equals the target, per step
     corruption: torch.Tensor  # the p of each sequence
 
-def unrolled_loss(model: nn.Module, # tokens [B, h, w] (+ labels) → logits [B, h, w, v]
-                  z: torch.Tensor, # clean tokens LongTensor[B, h, w]
-                  vocab_size: int,
-                  steps: int = 2, # T
-                  labels: torch.Tensor | None = None, # class labels [B] for a conditional model
-                  p: torch.Tensor | float | None = None, # corruption probability (default U(0, 1) per sequence)
-                  generator: torch.Generator | None = None,
-                 ) -> UnrollOutput:
+
+def unrolled_loss(
+    model: nn.Module,  # tokens [B, h, w] (+ labels) → logits [B, h, w, v]
+    z: torch.Tensor,  # clean tokens LongTensor[B, h, w]
+    vocab_size: int,
+    steps: int = 2,  # T
+    labels: torch.Tensor | None = None,  # class labels [B] for a conditional model
+    p: torch.Tensor | float | None = None,  # corruption probability (default U(0, 1) per sequence)
+    generator: torch.Generator | None = None,
+) -> UnrollOutput:
     "SUNDAE's unrolled denoising loss: corrupt, then T model steps, each fed the previous step's sample."
-    if steps < 1: raise ValueError(f"steps must be >= 1, got {steps}")
+    if steps < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}")
     zt, p = corrupt(z, vocab_size, p, generator)
     losses, accs, total = [], [], 0.0
     for t in range(steps):
@@ -200,120 +256,241 @@ def unrolled_loss(model: nn.Module, # tokens [B, h, w] (+ labels) → logits [B,
         losses.append(ce.item())
         with torch.no_grad():
             accs.append((logits.argmax(-1) == z).float().mean().item())
-            if t < steps - 1:   # the next step's input: a sample, without gradient
+            if t < steps - 1:  # the next step's input: a sample, without gradient
                 zt = sample_categorical(logits.detach(), generator)
     return UnrollOutput(total / steps, losses, accs, p)
+
+# %% ../nbs/04_sundae.ipynb #a51ba6e1
+@dataclass(frozen=True)
+class SamplingConfig(Config):
+    "How a prior is sampled by default: the arguments of `sampling.sample` that a recipe fixes."
+
+    steps: int = 50  # the maximum number of steps
+    temperature: float | tuple[float, float] = (1.0, 0.7)  # τ, or (start, end) annealed linearly
+    proportion: float | tuple[float, float] | str = 'auto'  # fraction of tokens updatable per step, or 'auto'
+    min_steps: int = 10  # no sample freezes during the first min_steps steps
+
+    def __post_init__(self):
+        if self.steps < 1:
+            raise ValueError(f"sampling steps must be >= 1, got {self.steps}")
+        taus = self.temperature if isinstance(self.temperature, tuple) else (self.temperature,)
+        if min(taus) <= 0:
+            raise ValueError(f"sampling temperature must be > 0, got {self.temperature!r}")
+        if self.proportion != 'auto':
+            props = self.proportion if isinstance(self.proportion, tuple) else (self.proportion,)
+            if isinstance(self.proportion, str) or not all(0 < p <= 1 for p in props):
+                raise ValueError(f"sampling proportion must be 'auto' or lie in (0, 1], got {self.proportion!r}")
+
+
+def sampling_defaults(
+    model_dir: str | Path,  # a prior's checkpoint folder
+) -> SamplingConfig:
+    "The `SamplingConfig` saved with a prior (`config.json` key `sampling`), or the defaults for older folders."
+    meta_file = Path(model_dir) / 'config.json'
+    if not meta_file.exists():
+        raise FileNotFoundError(f"no config.json in {model_dir}: is it a prior's checkpoint folder?")
+    meta = json.loads(meta_file.read_text())
+    return SamplingConfig.from_dict(meta.get('sampling', {}))
 
 # %% ../nbs/04_sundae.ipynb #bccb8c9c
 @dataclass(frozen=True)
 class PriorConfig(Config):
     "Everything a SUNDAE prior training run needs."
+
     model: HourglassConfig = field(default_factory=HourglassConfig)
     unroll_steps: int = 2  # T
-    train: TrainConfig = field(default_factory=lambda: TrainConfig(
-        lr=3e-5, batch_size=32, weight_decay=0.01, warmup_steps=1000, grad_clip=1.0, ema_decay=0.999))
+    train: TrainConfig = field(
+        default_factory=lambda: TrainConfig(
+            lr=3e-5, batch_size=32, weight_decay=0.01, warmup_steps=1000, grad_clip=1.0, ema_decay=0.999
+        )
+    )
     latents: str = ''  # folder written by encode_dataset
     vqgan: str = ''  # VQ-GAN checkpoint folder (for decoded snapshots; optional)
     val_batches: int = 4  # validation batches per evaluation
     snapshot_steps: int = 16  # sampling steps for the snapshot grid
 
+    sampling: SamplingConfig = field(default_factory=SamplingConfig)  # saved with the model: the CLI's defaults
+
     def __post_init__(self):
-        if self.unroll_steps < 1: raise ValueError(f"unroll_steps must be >= 1, got {self.unroll_steps}")
+        if self.unroll_steps < 1:
+            raise ValueError(f"unroll_steps must be >= 1, got {self.unroll_steps}")
+
 
 PRIOR_PRESETS = {
     'emoji64': PriorConfig(
         model=HourglassConfig(vocab_size=512, dim=256, heads=4, dim_head=64, depth=(2, 4, 2), shorten_factor=4),
         unroll_steps=2,
-        train=TrainConfig(steps=6000, batch_size=32, lr=5e-4, weight_decay=0.01, warmup_steps=200, schedule='cosine',
-                          min_lr_ratio=0.1, grad_clip=1.0, ema_decay=0.995, log_every=50, eval_every=500,
-                          sample_every=1000, ckpt_every=500),
-        latents='runs/emoji64_latents', vqgan='pretrained/emoji64/vqgan'),
+        train=TrainConfig(
+            steps=6000,
+            batch_size=32,
+            lr=5e-4,
+            weight_decay=0.01,
+            warmup_steps=200,
+            schedule='cosine',
+            min_lr_ratio=0.1,
+            grad_clip=1.0,
+            ema_decay=0.995,
+            log_every=50,
+            eval_every=500,
+            sample_every=1000,
+            ckpt_every=500,
+        ),
+        latents='runs/emoji64_latents',
+        vqgan='pretrained/emoji64/vqgan',
+        sampling=SamplingConfig(steps=50, temperature=(1.0, 0.7), proportion='auto'),
+    ),
     'ffhq256': PriorConfig(
-        model=HourglassConfig(vocab_size=1024, dim=1024, heads=8, depth=(3, 10, 3), shorten_factor=4), unroll_steps=2,
-        train=TrainConfig(lr=3e-5, batch_size=32, weight_decay=0.01, warmup_steps=1000, grad_clip=1.0, ema_decay=0.9999,
-                          steps=1_000_000, log_every=100, eval_every=5000, sample_every=5000, ckpt_every=5000)),
+        model=HourglassConfig(vocab_size=1024, dim=1024, heads=8, depth=(3, 10, 3), shorten_factor=4),
+        unroll_steps=2,
+        train=TrainConfig(
+            lr=3e-5,
+            batch_size=32,
+            weight_decay=0.01,
+            warmup_steps=1000,
+            grad_clip=1.0,
+            ema_decay=0.9999,
+            steps=1_000_000,
+            max_minutes=4 * 24 * 60,
+            log_every=100,
+            eval_every=5000,
+            sample_every=5000,
+            ckpt_every=5000,
+        ),
+        sampling=SamplingConfig(steps=100, temperature=0.8, proportion=0.5),
+    ),
     'ffhq1024': PriorConfig(
-        model=HourglassConfig(vocab_size=8192, dim=1024, heads=8, depth=(2, 12, 2), shorten_factor=4), unroll_steps=3,
-        train=TrainConfig(lr=5e-6, batch_size=10, weight_decay=0.01, warmup_steps=1000, grad_clip=1.0, ema_decay=0.9999,
-                          steps=1_000_000, log_every=100, eval_every=5000, sample_every=5000, ckpt_every=5000)),
+        model=HourglassConfig(vocab_size=8192, dim=1024, heads=8, depth=(2, 12, 2), shorten_factor=4),
+        unroll_steps=3,
+        train=TrainConfig(
+            lr=5e-6,
+            batch_size=10,
+            weight_decay=0.01,
+            warmup_steps=1000,
+            grad_clip=1.0,
+            ema_decay=0.9999,
+            steps=1_000_000,
+            max_minutes=4 * 24 * 60,
+            log_every=100,
+            eval_every=5000,
+            sample_every=5000,
+            ckpt_every=5000,
+        ),
+        sampling=SamplingConfig(steps=50, temperature=(1.0, 0.7), proportion=0.5),
+    ),
 }
 
 # %% ../nbs/04_sundae.ipynb #92ada4c9
 def _split_batch(batch):
     return (batch[0], batch[1]) if isinstance(batch, (tuple, list)) else (batch, None)
 
+
 class SundaeTask(TrainTask):
     "The SUNDAE prior's training recipe for `core.fit`."
-    def __init__(self, config: PriorConfig, val: torch.utils.data.Dataset | None = None, vqgan: nn.Module | None = None):
+
+    def __init__(
+        self, config: PriorConfig, val: torch.utils.data.Dataset | None = None, vqgan: nn.Module | None = None
+    ):
         self.config, self.val, self.vqgan = config, val, vqgan
         self.model = HourglassTransformer(config.model)
 
-    def modules(self): return {'prior': self.model}
-    def ema_modules(self): return ['prior']
+    def modules(self):
+        return {'prior': self.model}
+
+    def ema_modules(self):
+        return ['prior']
 
     def training_step(self, batch, step: int, loop: Loop) -> dict:
         z, y = _split_batch(batch)
-        z = z.to(loop.device, non_blocking=True); y = None if y is None else y.to(loop.device)
+        z = z.to(loop.device, non_blocking=True)
+        y = None if y is None else y.to(loop.device)
         with loop.autocast():
             out = unrolled_loss(loop.modules['prior'], z, self.config.model.vocab_size, self.config.unroll_steps, y)
         grad_norm = loop.optimize(out.loss)
         rec = {'loss': out.loss.item(), 'grad_norm': grad_norm, '_items': z[0].numel() * len(z)}
-        for t, (l, a) in enumerate(zip(out.step_losses, out.step_accuracy), 1): rec[f'loss_{t}'], rec[f'acc_{t}'] = l, a
+        for t, (l, a) in enumerate(zip(out.step_losses, out.step_accuracy), 1):
+            rec[f'loss_{t}'], rec[f'acc_{t}'] = l, a
         return rec
 
     def _eval_model(self, loop):
         "The EMA weights if there are any (what sampling uses), else the live ones."
-        if 'prior' not in loop.ema: return self.model
+        if 'prior' not in loop.ema:
+            return self.model
         m = HourglassTransformer(self.config.model).to(loop.device).eval()
         loop.ema['prior'].copy_to(m)
         return m
 
     def evaluate(self, loop: Loop) -> dict:
-        if self.val is None or not is_main(): return {}
+        if self.val is None or not is_main():
+            return {}
         model, bs = self._eval_model(loop), self.config.train.batch_size
         g = torch.Generator(device=loop.device).manual_seed(1234)
         sums, n = {}, 0
         for b in range(min(self.config.val_batches, math.ceil(len(self.val) / bs))):
             items = [self.val[i] for i in range(b * bs, min(len(self.val), (b + 1) * bs))]
             z = torch.stack([_split_batch(it)[0] for it in items]).to(loop.device)
-            y = torch.tensor([_split_batch(it)[1] for it in items], device=loop.device) if _split_batch(items[0])[1] is not None else None
+            y = (
+                torch.tensor([_split_batch(it)[1] for it in items], device=loop.device)
+                if _split_batch(items[0])[1] is not None
+                else None
+            )
             with loop.autocast():
                 out = unrolled_loss(model, z, self.config.model.vocab_size, self.config.unroll_steps, y, generator=g)
-            for k, v in [('loss', out.loss.item())] + [(f'loss_{t}', l) for t, l in enumerate(out.step_losses, 1)] + \
-                        [(f'acc_{t}', a) for t, a in enumerate(out.step_accuracy, 1)]:
+            for k, v in (
+                [('loss', out.loss.item())]
+                + [(f'loss_{t}', l) for t, l in enumerate(out.step_losses, 1)]
+                + [(f'acc_{t}', a) for t, a in enumerate(out.step_accuracy, 1)]
+            ):
                 sums[k] = sums.get(k, 0.0) + v * len(z)
             n += len(z)
         return {k: v / n for k, v in sums.items()}
 
     def snapshot(self, loop: Loop, out_dir: Path):
-        if self.vqgan is None or self.val is None: return
+        if self.vqgan is None or self.val is None:
+            return
         model, vq = self._eval_model(loop), self.vqgan.to(loop.device).eval()
         h, w = _split_batch(self.val[0])[0].shape
         from megapixel_sundae.sampling import sample
+
         z = sample(model, 16, grid=(h, w), steps=self.config.snapshot_steps, seed=0, progress=False).tokens
-        save_image(vq.decode_indices(z).clamp(-1, 1), Path(out_dir) / 'samples' / f'samples_{loop.step:06d}.png', nrow=8)
+        save_image(
+            vq.decode_indices(z).clamp(-1, 1), Path(out_dir) / 'samples' / f'samples_{loop.step:06d}.png', nrow=8
+        )
 
 # %% ../nbs/04_sundae.ipynb #05e20284
-def train_prior(config: PriorConfig | str, # a config or the name of a preset
-                out_dir: str | Path, # run folder (resumed if it holds a checkpoint)
-                overrides: tuple[str, ...] = (), # `key=value` overrides, e.g. ('train.steps=100',)
-                resume: bool = True, device: str | None = None, progress: bool = True):
+def train_prior(
+    config: PriorConfig | str,  # a config or the name of a preset
+    out_dir: str | Path,  # run folder (resumed if it holds a checkpoint)
+    overrides: tuple[str, ...] = (),  # `key=value` overrides, e.g. ('train.steps=100',)
+    resume: bool = True,
+    device: str | None = None,
+    progress: bool = True,
+):
     "Train a SUNDAE prior on a latent dataset; writes the run folder and the final EMA model to `out_dir/model`."
     if isinstance(config, str):
-        if config not in PRIOR_PRESETS: raise ValueError(f"unknown prior preset {config!r}; choose from {sorted(PRIOR_PRESETS)}")
+        if config not in PRIOR_PRESETS:
+            raise ValueError(f"unknown prior preset {config!r}; choose from {sorted(PRIOR_PRESETS)}")
         config = PRIOR_PRESETS[config]
     config = config.override(*overrides)
-    if not config.latents: raise ValueError("no latent dataset given: set latents=PATH (a folder written by encode_dataset)")
+    if not config.latents:
+        raise ValueError("no latent dataset given: set latents=PATH (a folder written by encode_dataset)")
     train = LatentDataset(config.latents, 'train', vocab_size=config.model.vocab_size)
-    val = LatentDataset(config.latents, 'val', vocab_size=config.model.vocab_size) if 'val' in train.meta['splits'] else None
+    val = (
+        LatentDataset(config.latents, 'val', vocab_size=config.model.vocab_size)
+        if 'val' in train.meta['splits']
+        else None
+    )
     vq = None
     if config.vqgan:
         from megapixel_sundae.vqgan import VQGAN
+
         vq = VQGAN.from_pretrained(config.vqgan)
         if vqgan_fingerprint(vq) != train.meta['vqgan'] and is_main():
-            print(f"note: {config.vqgan} is not the exact VQ-GAN that encoded {config.latents} (fp16 copy?); snapshots may differ slightly")
+            print(
+                f"note: {config.vqgan} is not the exact VQ-GAN that encoded {config.latents} (fp16 copy?); snapshots may differ slightly"
+            )
     task = SundaeTask(config, val=val, vqgan=vq)
     loop = fit(task, train, config.train, out_dir, resume=resume, device=device, progress=progress)
     model = task._eval_model(loop) if loop.ema else task.model
-    if is_main(): model.save_pretrained(Path(out_dir) / 'model')
+    if is_main():
+        model.save_pretrained(Path(out_dir) / 'model', extra={'sampling': config.sampling.to_dict()})
     return model, loop

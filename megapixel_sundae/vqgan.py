@@ -4,20 +4,18 @@
 
 # %% ../nbs/02_vqgan.ipynb #6b83c549
 from __future__ import annotations
-import dataclasses, io, math, os, pickle, time, zipfile
+import dataclasses, pickle, time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Mapping
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 from einops import rearrange
 
-from .core import (Config, Pretrained, TrainConfig, TrainTask, Loop, fit, save_image, to_uint8,
-                                   make_grid, default_device, is_main)
+from .core import Config, Pretrained, TrainConfig, TrainTask, Loop, fit, save_image, is_main
 from .quantize import VectorQuantizer, QuantizerConfig
 
 # %% auto #0
@@ -32,6 +30,7 @@ __all__ = ['VQGAN_PRESETS', 'LIGHTNING_GLOBALS', 'DIFFAUG', 'VGG16_FILE', 'VQGAN
 @dataclass(frozen=True)
 class VQGANConfig(Config):
     "A VQ-GAN: taming's `ddconfig` fields, the codebook, and implementation options."
+
     resolution: int = 256  # the config resolution (places attention); any input divisible by 2^(levels-1) works
     in_channels: int = 3
     out_ch: int = 3
@@ -44,13 +43,21 @@ class VQGANConfig(Config):
     double_z: bool = False
     embed_dim: int = 256  # codeword dimension
     n_embed: int = 1024  # codebook size v
-    quantizer: QuantizerConfig = field(default_factory=QuantizerConfig)  # options; its n_embed/embed_dim are set from above
+    quantizer: QuantizerConfig = field(
+        default_factory=QuantizerConfig
+    )  # options; its n_embed/embed_dim are set from above
     grad_checkpointing: bool = False  # recompute each block in backward (saves memory at 1024×1024)
 
     def __post_init__(self):
         bad = [self.ch * m for m in self.ch_mult if (self.ch * m) % 32]
-        if bad: raise ValueError(f"every level's width (ch × ch_mult) must be a multiple of 32 for GroupNorm(32); got {bad}")
-        if (self.quantizer.n_embed, self.quantizer.embed_dim) != (self.n_embed, self.embed_dim): # one source of truth, also in saved configs
+        if bad:
+            raise ValueError(
+                f"every level's width (ch × ch_mult) must be a multiple of 32 for GroupNorm(32); got {bad}"
+            )
+        if (self.quantizer.n_embed, self.quantizer.embed_dim) != (
+            self.n_embed,
+            self.embed_dim,
+        ):  # one source of truth, also in saved configs
             object.__setattr__(self, 'quantizer', self.quantizer_config())
 
     @property
@@ -66,38 +73,62 @@ class VQGANConfig(Config):
         width = height if width is None else width
         return height // self.factor, width // self.factor
 
+
 VQGAN_PRESETS = {
-    'emoji64': VQGANConfig(resolution=64, ch=32, ch_mult=(1, 2, 2, 4), num_res_blocks=1, attn_resolutions=(8,),
-                           z_channels=64, embed_dim=64, n_embed=512,
-                           quantizer=QuantizerConfig(ema=True, restart_threshold=0.5)),  # see "Choosing the codebook" below
+    'emoji64': VQGANConfig(
+        resolution=64,
+        ch=32,
+        ch_mult=(1, 2, 2, 4),
+        num_res_blocks=1,
+        attn_resolutions=(8,),
+        z_channels=64,
+        embed_dim=64,
+        n_embed=512,
+        quantizer=QuantizerConfig(ema=True, restart_threshold=0.5),
+    ),  # see "Choosing the codebook" below
     'ffhq256': VQGANConfig(),  # taming's FFHQ / ImageNet f16 model
-    'ffhq1024': VQGANConfig(resolution=1024, ch=128, ch_mult=(1, 1, 2, 2, 4, 4), num_res_blocks=1,
-                            attn_resolutions=(64,), z_channels=256, embed_dim=256, n_embed=8192),
+    'ffhq1024': VQGANConfig(
+        resolution=1024,
+        ch=128,
+        ch_mult=(1, 1, 2, 2, 4, 4),
+        num_res_blocks=1,
+        attn_resolutions=(64,),
+        z_channels=256,
+        embed_dim=256,
+        n_embed=8192,
+    ),
 }
 
 # %% ../nbs/02_vqgan.ipynb #2cea76fd
 def Normalize(channels: int) -> nn.GroupNorm:
     return nn.GroupNorm(32, channels, eps=1e-6, affine=True)
 
-def swish(x): return x * torch.sigmoid(x)
+
+def swish(x):
+    return x * torch.sigmoid(x)
+
 
 class ResnetBlock(nn.Module):
     "norm → swish → conv → norm → swish → dropout → conv, plus a (1×1-projected) shortcut."
+
     def __init__(self, in_channels: int, out_channels: int | None = None, dropout: float = 0.0):
         super().__init__()
         out_channels = out_channels or in_channels
         self.norm1, self.conv1 = Normalize(in_channels), nn.Conv2d(in_channels, out_channels, 3, 1, 1)
         self.norm2, self.dropout = Normalize(out_channels), nn.Dropout(dropout)
         self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1)
-        if in_channels != out_channels: self.nin_shortcut = nn.Conv2d(in_channels, out_channels, 1)
+        if in_channels != out_channels:
+            self.nin_shortcut = nn.Conv2d(in_channels, out_channels, 1)
 
     def forward(self, x):
         h = self.conv1(swish(self.norm1(x)))
         h = self.conv2(self.dropout(swish(self.norm2(h))))
         return (self.nin_shortcut(x) if hasattr(self, 'nin_shortcut') else x) + h
 
+
 class AttnBlock(nn.Module):
     "Single-head self-attention over all H×W positions (1×1-conv projections), with a residual."
+
     def __init__(self, channels: int):
         super().__init__()
         self.norm = Normalize(channels)
@@ -110,94 +141,143 @@ class AttnBlock(nn.Module):
         out = F.scaled_dot_product_attention(q, k, v)  # softmax(q kᵀ / √c) v
         return x + self.proj_out(rearrange(out, 'b 1 (h w) c -> b c h w', h=h, w=w))
 
+
 class Downsample(nn.Module):
     "Pad right and bottom by one, then a 3×3 convolution with stride 2."
+
     def __init__(self, channels: int):
-        super().__init__(); self.conv = nn.Conv2d(channels, channels, 3, 2, 0)
-    def forward(self, x): return self.conv(F.pad(x, (0, 1, 0, 1)))
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 3, 2, 0)
+
+    def forward(self, x):
+        return self.conv(F.pad(x, (0, 1, 0, 1)))
+
 
 class Upsample(nn.Module):
     "Nearest-neighbour ×2, then a 3×3 convolution."
+
     def __init__(self, channels: int):
-        super().__init__(); self.conv = nn.Conv2d(channels, channels, 3, 1, 1)
-    def forward(self, x): return self.conv(F.interpolate(x, scale_factor=2.0, mode='nearest'))
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 3, 1, 1)
+
+    def forward(self, x):
+        return self.conv(F.interpolate(x, scale_factor=2.0, mode='nearest'))
 
 # %% ../nbs/02_vqgan.ipynb #be865700
 class _Level(nn.Module):
     "One resolution level: residual blocks, optional attention after each, optional resampling."
-    def __init__(self): super().__init__(); self.block, self.attn = nn.ModuleList(), nn.ModuleList()
+
+    def __init__(self):
+        super().__init__()
+        self.block, self.attn = nn.ModuleList(), nn.ModuleList()
+
 
 def _run(module: nn.Module, x: torch.Tensor, ckpt: bool) -> torch.Tensor:
-    if ckpt and torch.is_grad_enabled() and x.requires_grad: return checkpoint(module, x, use_reentrant=False)
+    if ckpt and torch.is_grad_enabled() and x.requires_grad:
+        return checkpoint(module, x, use_reentrant=False)
     return module(x)
 
+
 class _Mid(nn.Module):
-    def __init__(self, c: int, dropout: float):
+    def __init__(self, channels: int, dropout: float):
         super().__init__()
-        self.block_1, self.attn_1, self.block_2 = ResnetBlock(c, c, dropout), AttnBlock(c), ResnetBlock(c, c, dropout)
+        self.block_1 = ResnetBlock(channels, channels, dropout)
+        self.attn_1 = AttnBlock(channels)
+        self.block_2 = ResnetBlock(channels, channels, dropout)
+
 
 class Encoder(nn.Module):
     "Image `[B, in_channels, H, W]` → features `[B, z_channels, H/f, W/f]` (taming's layout)."
-    def __init__(self, c: VQGANConfig):
+
+    def __init__(self, cfg: VQGANConfig):
         super().__init__()
-        self.ckpt, n = c.grad_checkpointing, len(c.ch_mult)
-        self.conv_in = nn.Conv2d(c.in_channels, c.ch, 3, 1, 1)
-        res, in_mult = c.resolution, (1,) + tuple(c.ch_mult)
+        self.ckpt, n_levels = cfg.grad_checkpointing, len(cfg.ch_mult)
+        self.conv_in = nn.Conv2d(cfg.in_channels, cfg.ch, 3, 1, 1)
+        # downsampling
+        curr_res, in_mult = cfg.resolution, (1,) + tuple(cfg.ch_mult)
         self.down = nn.ModuleList()
-        for i in range(n):
-            lvl, cin, cout = _Level(), c.ch * in_mult[i], c.ch * c.ch_mult[i]
-            for _ in range(c.num_res_blocks):
-                lvl.block.append(ResnetBlock(cin, cout, c.dropout)); cin = cout
-                if res in c.attn_resolutions: lvl.attn.append(AttnBlock(cin))
-            if i != n - 1: lvl.downsample = Downsample(cin); res //= 2
+        for i in range(n_levels):
+            lvl, block_in, block_out = _Level(), cfg.ch * in_mult[i], cfg.ch * cfg.ch_mult[i]
+            for _ in range(cfg.num_res_blocks):
+                lvl.block.append(ResnetBlock(block_in, block_out, cfg.dropout))
+                block_in = block_out
+                if curr_res in cfg.attn_resolutions:
+                    lvl.attn.append(AttnBlock(block_in))
+            if i != n_levels - 1:
+                lvl.downsample = Downsample(block_in)
+                curr_res //= 2
             self.down.append(lvl)
-        self.mid = _Mid(cin, c.dropout)
-        self.norm_out = Normalize(cin)
-        self.conv_out = nn.Conv2d(cin, 2 * c.z_channels if c.double_z else c.z_channels, 3, 1, 1)
+        # middle
+        self.mid = _Mid(block_in, cfg.dropout)
+        # end
+        self.norm_out = Normalize(block_in)
+        self.conv_out = nn.Conv2d(block_in, 2 * cfg.z_channels if cfg.double_z else cfg.z_channels, 3, 1, 1)
 
     def forward(self, x):
         h = self.conv_in(x)
+        # downsampling
         for lvl in self.down:
             for j, blk in enumerate(lvl.block):
                 h = _run(blk, h, self.ckpt)
-                if len(lvl.attn): h = _run(lvl.attn[j], h, self.ckpt)
-            if hasattr(lvl, 'downsample'): h = lvl.downsample(h)
-        for m in (self.mid.block_1, self.mid.attn_1, self.mid.block_2): h = _run(m, h, self.ckpt)
+                if len(lvl.attn):
+                    h = _run(lvl.attn[j], h, self.ckpt)
+            if hasattr(lvl, 'downsample'):
+                h = lvl.downsample(h)
+        # middle
+        for m in (self.mid.block_1, self.mid.attn_1, self.mid.block_2):
+            h = _run(m, h, self.ckpt)
+        # end
         return self.conv_out(swish(self.norm_out(h)))
+
 
 class Decoder(nn.Module):
     "Features `[B, z_channels, h, w]` → image `[B, out_ch, h·f, w·f]` (taming's layout, no output tanh)."
-    def __init__(self, c: VQGANConfig):
+
+    def __init__(self, cfg: VQGANConfig):
         super().__init__()
-        self.ckpt, n = c.grad_checkpointing, len(c.ch_mult)
-        cin, res = c.ch * c.ch_mult[-1], c.resolution // 2 ** (n - 1)
-        self.conv_in = nn.Conv2d(c.z_channels, cin, 3, 1, 1)
-        self.mid = _Mid(cin, c.dropout)
-        levels = [None] * n
-        for i in reversed(range(n)):
-            lvl, cout = _Level(), c.ch * c.ch_mult[i]
-            for _ in range(c.num_res_blocks + 1):
-                lvl.block.append(ResnetBlock(cin, cout, c.dropout)); cin = cout
-                if res in c.attn_resolutions: lvl.attn.append(AttnBlock(cin))
-            if i != 0: lvl.upsample = Upsample(cin); res *= 2
+        self.ckpt, n_levels = cfg.grad_checkpointing, len(cfg.ch_mult)
+        block_in, curr_res = cfg.ch * cfg.ch_mult[-1], cfg.resolution // 2 ** (n_levels - 1)
+        self.conv_in = nn.Conv2d(cfg.z_channels, block_in, 3, 1, 1)
+        # middle
+        self.mid = _Mid(block_in, cfg.dropout)
+        # upsampling (built coarsest first; `up[i]` is level i, as in taming)
+        levels = [None] * n_levels
+        for i in reversed(range(n_levels)):
+            lvl, block_out = _Level(), cfg.ch * cfg.ch_mult[i]
+            for _ in range(cfg.num_res_blocks + 1):
+                lvl.block.append(ResnetBlock(block_in, block_out, cfg.dropout))
+                block_in = block_out
+                if curr_res in cfg.attn_resolutions:
+                    lvl.attn.append(AttnBlock(block_in))
+            if i != 0:
+                lvl.upsample = Upsample(block_in)
+                curr_res *= 2
             levels[i] = lvl
         self.up = nn.ModuleList(levels)
-        self.norm_out = Normalize(cin)
-        self.conv_out = nn.Conv2d(cin, c.out_ch, 3, 1, 1)
+        # end
+        self.norm_out = Normalize(block_in)
+        self.conv_out = nn.Conv2d(block_in, cfg.out_ch, 3, 1, 1)
 
     def forward(self, z):
         h = self.conv_in(z)
-        for m in (self.mid.block_1, self.mid.attn_1, self.mid.block_2): h = _run(m, h, self.ckpt)
+        # middle
+        for m in (self.mid.block_1, self.mid.attn_1, self.mid.block_2):
+            h = _run(m, h, self.ckpt)
+        # upsampling
         for lvl in reversed(self.up):
             for j, blk in enumerate(lvl.block):
                 h = _run(blk, h, self.ckpt)
-                if len(lvl.attn): h = _run(lvl.attn[j], h, self.ckpt)
-            if hasattr(lvl, 'upsample'): h = lvl.upsample(h)
+                if len(lvl.attn):
+                    h = _run(lvl.attn[j], h, self.ckpt)
+            if hasattr(lvl, 'upsample'):
+                h = lvl.upsample(h)
+        # end
         return self.conv_out(swish(self.norm_out(h)))
 
 # %% ../nbs/02_vqgan.ipynb #879494b8
 class VQGAN(nn.Module, Pretrained):
     "Taming-compatible VQ-GAN: images in [-1, 1] ↔ token grids `LongTensor[B, H/f, W/f]`."
+
     config_class = VQGANConfig
 
     def __init__(self, config: VQGANConfig = VQGANConfig()):
@@ -214,11 +294,15 @@ class VQGAN(nn.Module, Pretrained):
         if x.ndim != 4 or x.shape[1] != self.config.in_channels:
             raise ValueError(f"expected images [B, {self.config.in_channels}, H, W], got shape {tuple(x.shape)}")
         if x.shape[-2] % f or x.shape[-1] % f:
-            raise ValueError(f"image sides must be divisible by f = {f}; got {x.shape[-2]}×{x.shape[-1]} "
-                             f"(resize or crop to a multiple of {f})")
+            raise ValueError(
+                f"image sides must be divisible by f = {f}; got {x.shape[-2]}×{x.shape[-1]} "
+                f"(resize or crop to a multiple of {f})"
+            )
 
-    def encode(self, x: torch.Tensor # images [B, 3, H, W] in [-1, 1]
-              ):
+    def encode(
+        self,
+        x: torch.Tensor,  # images [B, 3, H, W] in [-1, 1]
+    ):
         "Encode and quantize: the quantizer's output (`quantized`, `indices [B, h, w]`, `loss`, ...)."
         self.check_input(x)
         return self.quantize(self.quant_conv(self.encoder(x)))
@@ -228,18 +312,25 @@ class VQGAN(nn.Module, Pretrained):
         "Images → tokens `LongTensor[B, H/f, W/f]`."
         return self.encode(x).indices
 
-    def decode(self, quantized: torch.Tensor # codewords [B, embed_dim, h, w]
-              ) -> torch.Tensor:
+    def decode(
+        self,
+        quantized: torch.Tensor,  # codewords [B, embed_dim, h, w]
+    ) -> torch.Tensor:
         "Codewords → images `[B, 3, h·f, w·f]` (unclamped)."
         return self.decoder(self.post_quant_conv(quantized))
 
-    def decode_indices(self, indices: torch.Tensor # tokens LongTensor[B, h, w]
-                      ) -> torch.Tensor:
+    def decode_indices(
+        self,
+        indices: torch.Tensor,  # tokens LongTensor[B, h, w]
+    ) -> torch.Tensor:
         "Tokens → images `[B, 3, h·f, w·f]` (unclamped); what sampling from the prior ends with."
-        if indices.ndim != 3: raise ValueError(f"expected tokens [B, h, w], got shape {tuple(indices.shape)}")
+        if indices.ndim != 3:
+            raise ValueError(f"expected tokens [B, h, w], got shape {tuple(indices.shape)}")
         if indices.min() < 0 or indices.max() >= self.config.n_embed:
-            raise ValueError(f"token ids must lie in [0, {self.config.n_embed}); got range "
-                             f"[{int(indices.min())}, {int(indices.max())}]")
+            raise ValueError(
+                f"token ids must lie in [0, {self.config.n_embed}); got range "
+                f"[{int(indices.min())}, {int(indices.max())}]"
+            )
         return self.decode(self.quantize.lookup(indices))
 
     def forward(self, x: torch.Tensor):
@@ -253,50 +344,85 @@ class VQGAN(nn.Module, Pretrained):
         return self.decoder.conv_out.weight
 
 # %% ../nbs/02_vqgan.ipynb #fdf5a0bd
-def taming_state_dict_keys(c: VQGANConfig) -> dict[str, tuple]:
-    "The parameter names and shapes of taming's `VQModel` for config `c` (no loss.* keys)."
-    keys, n = {}, len(c.ch_mult)
+def taming_state_dict_keys(cfg: VQGANConfig) -> dict[str, tuple]:
+    "The parameter names and shapes of taming's `VQModel` for config `cfg` (no loss.* keys)."
+    keys, n = {}, len(cfg.ch_mult)
+
     def conv(name, cin, cout, k):
-        keys[f'{name}.weight'] = (cout, cin, k, k); keys[f'{name}.bias'] = (cout,)
-    def norm(name, ch): keys[f'{name}.weight'] = (ch,); keys[f'{name}.bias'] = (ch,)
+        keys[f'{name}.weight'] = (cout, cin, k, k)
+        keys[f'{name}.bias'] = (cout,)
+
+    def norm(name, ch):
+        keys[f'{name}.weight'] = (ch,)
+        keys[f'{name}.bias'] = (ch,)
+
     def res(name, cin, cout):
-        norm(f'{name}.norm1', cin); conv(f'{name}.conv1', cin, cout, 3); norm(f'{name}.norm2', cout); conv(f'{name}.conv2', cout, cout, 3)
-        if cin != cout: conv(f'{name}.nin_shortcut', cin, cout, 1)
+        norm(f'{name}.norm1', cin)
+        conv(f'{name}.conv1', cin, cout, 3)
+        norm(f'{name}.norm2', cout)
+        conv(f'{name}.conv2', cout, cout, 3)
+        if cin != cout:
+            conv(f'{name}.nin_shortcut', cin, cout, 1)
+
     def attn(name, ch):
         norm(f'{name}.norm', ch)
-        for p in ('q', 'k', 'v', 'proj_out'): conv(f'{name}.{p}', ch, ch, 1)
+        for p in ('q', 'k', 'v', 'proj_out'):
+            conv(f'{name}.{p}', ch, ch, 1)
+
     # encoder
-    conv('encoder.conv_in', c.in_channels, c.ch, 3)
-    res_, in_mult, cin = c.resolution, (1,) + tuple(c.ch_mult), c.ch
+    conv('encoder.conv_in', cfg.in_channels, cfg.ch, 3)
+    res_, in_mult, cin = cfg.resolution, (1,) + tuple(cfg.ch_mult), cfg.ch
     for i in range(n):
-        cin, cout = c.ch * in_mult[i], c.ch * c.ch_mult[i]
-        for j in range(c.num_res_blocks):
-            res(f'encoder.down.{i}.block.{j}', cin, cout); cin = cout
-            if res_ in c.attn_resolutions: attn(f'encoder.down.{i}.attn.{j}', cin)
-        if i != n - 1: conv(f'encoder.down.{i}.downsample.conv', cin, cin, 3); res_ //= 2
-    res('encoder.mid.block_1', cin, cin); attn('encoder.mid.attn_1', cin); res('encoder.mid.block_2', cin, cin)
-    norm('encoder.norm_out', cin); conv('encoder.conv_out', cin, 2 * c.z_channels if c.double_z else c.z_channels, 3)
+        cin, cout = cfg.ch * in_mult[i], cfg.ch * cfg.ch_mult[i]
+        for j in range(cfg.num_res_blocks):
+            res(f'encoder.down.{i}.block.{j}', cin, cout)
+            cin = cout
+            if res_ in cfg.attn_resolutions:
+                attn(f'encoder.down.{i}.attn.{j}', cin)
+        if i != n - 1:
+            conv(f'encoder.down.{i}.downsample.conv', cin, cin, 3)
+            res_ //= 2
+    res('encoder.mid.block_1', cin, cin)
+    attn('encoder.mid.attn_1', cin)
+    res('encoder.mid.block_2', cin, cin)
+    norm('encoder.norm_out', cin)
+    conv('encoder.conv_out', cin, 2 * cfg.z_channels if cfg.double_z else cfg.z_channels, 3)
     # decoder
-    cin, res_ = c.ch * c.ch_mult[-1], c.resolution // 2 ** (n - 1)
-    conv('decoder.conv_in', c.z_channels, cin, 3)
-    res('decoder.mid.block_1', cin, cin); attn('decoder.mid.attn_1', cin); res('decoder.mid.block_2', cin, cin)
+    cin, res_ = cfg.ch * cfg.ch_mult[-1], cfg.resolution // 2 ** (n - 1)
+    conv('decoder.conv_in', cfg.z_channels, cin, 3)
+    res('decoder.mid.block_1', cin, cin)
+    attn('decoder.mid.attn_1', cin)
+    res('decoder.mid.block_2', cin, cin)
     for i in reversed(range(n)):
-        cout = c.ch * c.ch_mult[i]
-        for j in range(c.num_res_blocks + 1):
-            res(f'decoder.up.{i}.block.{j}', cin, cout); cin = cout
-            if res_ in c.attn_resolutions: attn(f'decoder.up.{i}.attn.{j}', cin)
-        if i != 0: conv(f'decoder.up.{i}.upsample.conv', cin, cin, 3); res_ *= 2
-    norm('decoder.norm_out', cin); conv('decoder.conv_out', cin, c.out_ch, 3)
-    keys['quantize.embedding.weight'] = (c.n_embed, c.embed_dim)
-    conv('quant_conv', c.z_channels, c.embed_dim, 1); conv('post_quant_conv', c.embed_dim, c.z_channels, 1)
+        cout = cfg.ch * cfg.ch_mult[i]
+        for j in range(cfg.num_res_blocks + 1):
+            res(f'decoder.up.{i}.block.{j}', cin, cout)
+            cin = cout
+            if res_ in cfg.attn_resolutions:
+                attn(f'decoder.up.{i}.attn.{j}', cin)
+        if i != 0:
+            conv(f'decoder.up.{i}.upsample.conv', cin, cin, 3)
+            res_ *= 2
+    norm('decoder.norm_out', cin)
+    conv('decoder.conv_out', cin, cfg.out_ch, 3)
+    keys['quantize.embedding.weight'] = (cfg.n_embed, cfg.embed_dim)
+    conv('quant_conv', cfg.z_channels, cfg.embed_dim, 1)
+    conv('post_quant_conv', cfg.embed_dim, cfg.z_channels, 1)
     return keys
 
 # %% ../nbs/02_vqgan.ipynb #344cabc3
 class _Inert:
     "Stands in for an allow-listed non-tensor object of a Lightning checkpoint; holds its state, runs nothing."
-    def __init__(self, *args, **kwargs): self.args, self.kwargs = args, kwargs
-    def __setstate__(self, state): self.state = state
-    def __call__(self, *args, **kwargs): return _Inert(*args, **kwargs)
+
+    def __init__(self, *args, **kwargs):
+        self.args, self.kwargs = args, kwargs
+
+    def __setstate__(self, state):
+        self.state = state
+
+    def __call__(self, *args, **kwargs):
+        return _Inert(*args, **kwargs)
+
 
 # Globals a Lightning/taming checkpoint may pickle besides tensors; they are read as `_Inert` placeholders.
 LIGHTNING_GLOBALS = (
@@ -304,161 +430,232 @@ LIGHTNING_GLOBALS = (
     'lightning.pytorch.callbacks.model_checkpoint.ModelCheckpoint',
     'pytorch_lightning.callbacks.early_stopping.EarlyStopping',
     'pytorch_lightning.utilities.parsing.AttributeDict',
-    'omegaconf.dictconfig.DictConfig', 'omegaconf.listconfig.ListConfig', 'omegaconf.base.ContainerMetadata',
-    'omegaconf.base.Metadata', 'omegaconf.nodes.AnyNode', 'omegaconf.nodes.StringNode', 'omegaconf.nodes.IntegerNode',
-    'omegaconf.nodes.FloatNode', 'omegaconf.nodes.BooleanNode', 'typing.Any',
-    'numpy.core.multiarray.scalar', 'numpy._core.multiarray.scalar', 'numpy.dtype', '_codecs.encode',
-    'numpy.dtypes.Float64DType', 'numpy.dtypes.Float32DType', 'numpy.dtypes.Int64DType',
+    'omegaconf.dictconfig.DictConfig',
+    'omegaconf.listconfig.ListConfig',
+    'omegaconf.base.ContainerMetadata',
+    'omegaconf.base.Metadata',
+    'omegaconf.nodes.AnyNode',
+    'omegaconf.nodes.StringNode',
+    'omegaconf.nodes.IntegerNode',
+    'omegaconf.nodes.FloatNode',
+    'omegaconf.nodes.BooleanNode',
+    'typing.Any',
+    'numpy.core.multiarray.scalar',
+    'numpy._core.multiarray.scalar',
+    'numpy.dtype',
+    '_codecs.encode',
+    'numpy.dtypes.Float64DType',
+    'numpy.dtypes.Float32DType',
+    'numpy.dtypes.Int64DType',
 )
+
 
 def read_lightning_checkpoint(path: str | Path) -> dict:
     "Read a Lightning `.ckpt` with `weights_only=True`, allow-listing only `LIGHTNING_GLOBALS` (as inert placeholders)."
     path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f"checkpoint not found: {path}")
+    if not path.exists():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
     found = set(torch.serialization.get_unsafe_globals_in_checkpoint(str(path)))
     refused = sorted(g for g in found if g not in LIGHTNING_GLOBALS)
     if refused:
-        raise pickle.UnpicklingError(f"{path} pickles objects that are not allowed in a checkpoint: {refused}. "
-                                     "It was not loaded (loading it could run code).")
+        raise pickle.UnpicklingError(
+            f"{path} pickles objects that are not allowed in a checkpoint: {refused}. "
+            "It was not loaded (loading it could run code)."
+        )
     with torch.serialization.safe_globals([(_Inert, g) for g in found]):
         return torch.load(path, map_location='cpu', weights_only=True)
 
+
 def config_from_taming(config) -> VQGANConfig:
-    "A `VQGANConfig` from a taming `project.yaml` (path or parsed dict) or a dict with `embed_dim`, `n_embed`, `ddconfig`."
+    "A `VQGANConfig` from a taming `project.yaml` (path or parsed dict), a dict with `embed_dim`, `n_embed`, `ddconfig`, or a `VQGANConfig`."
+    if isinstance(config, VQGANConfig):
+        return config
     if isinstance(config, (str, Path)):
         import yaml
+
         p = Path(config)
-        if not p.exists(): raise FileNotFoundError(f"taming config not found: {p}")
+        if not p.exists():
+            raise FileNotFoundError(f"taming config not found: {p}")
         config = yaml.safe_load(p.read_text())
     d = dict(config)
     for k in ('model', 'params'):
-        if k in d and isinstance(d[k], Mapping): d = dict(d[k])
-    if 'first_stage_config' in d: d = dict(d['first_stage_config'].get('params', d['first_stage_config']))
+        if k in d and isinstance(d[k], Mapping):
+            d = dict(d[k])
+    if 'first_stage_config' in d:
+        d = dict(d['first_stage_config'].get('params', d['first_stage_config']))
     missing = [k for k in ('embed_dim', 'n_embed', 'ddconfig') if k not in d]
-    if missing: raise ValueError(f"taming config lacks {missing}; expected a project.yaml or a dict with embed_dim, n_embed and ddconfig")
+    if missing:
+        raise ValueError(
+            f"taming config lacks {missing}; expected a project.yaml or a dict with embed_dim, n_embed and ddconfig"
+        )
     dd = dict(d['ddconfig'])
     fields_ = {f.name for f in dataclasses.fields(VQGANConfig)}
     unknown = set(dd) - fields_
-    if unknown: raise ValueError(f"unsupported ddconfig fields {sorted(unknown)}")
+    if unknown:
+        raise ValueError(f"unsupported ddconfig fields {sorted(unknown)}")
     dd = {k: tuple(v) if isinstance(v, list) else v for k, v in dd.items()}
-    return VQGANConfig(embed_dim=int(d['embed_dim']), n_embed=int(d['n_embed']),
-                       quantizer=QuantizerConfig(legacy=True), **dd)
+    return VQGANConfig(
+        embed_dim=int(d['embed_dim']), n_embed=int(d['n_embed']), quantizer=QuantizerConfig(legacy=True), **dd
+    )
 
-def load_taming_checkpoint(ckpt_path: str | Path, # a taming `.ckpt` (Lightning checkpoint)
-                           config, # taming `project.yaml` (path or dict), or {embed_dim, n_embed, ddconfig}
-                          ) -> VQGAN:
+
+def load_taming_checkpoint(
+    ckpt_path: str | Path,  # a taming `.ckpt` (Lightning checkpoint)
+    config,  # taming `project.yaml` (path or dict), {embed_dim, n_embed, ddconfig}, or a VQGANConfig
+) -> VQGAN:
     "Import a public taming VQ-GAN checkpoint safely and strictly."
     cfg = config_from_taming(config)
     raw = read_lightning_checkpoint(ckpt_path)
     sd = raw.get('state_dict', raw)
-    if not isinstance(sd, Mapping): raise ValueError(f"{ckpt_path} holds no state_dict")
+    if not isinstance(sd, Mapping):
+        raise ValueError(f"{ckpt_path} holds no state_dict")
     if any(k.startswith('first_stage_model.') for k in sd):
-        sd = {k[len('first_stage_model.'):]: v for k, v in sd.items() if k.startswith('first_stage_model.')}
+        sd = {k[len('first_stage_model.') :]: v for k, v in sd.items() if k.startswith('first_stage_model.')}
     sd = {k: v for k, v in sd.items() if not k.startswith('loss.')}
     model = VQGAN(cfg)
     own = model.state_dict()
-    wrong = [f'{k}: file {tuple(v.shape)} vs config {tuple(own[k].shape)}' for k, v in sd.items() if k in own and v.shape != own[k].shape]
-    if wrong: raise ValueError(f"{ckpt_path} does not match the config: {len(wrong)} shape mismatches, e.g. {wrong[:3]}")
+    wrong = [
+        f'{k}: file {tuple(v.shape)} vs config {tuple(own[k].shape)}'
+        for k, v in sd.items()
+        if k in own and v.shape != own[k].shape
+    ]
+    if wrong:
+        raise ValueError(f"{ckpt_path} does not match the config: {len(wrong)} shape mismatches, e.g. {wrong[:3]}")
     r = model.load_state_dict(sd, strict=False)
     if r.missing_keys or r.unexpected_keys:
-        raise ValueError(f"{ckpt_path} does not match the config: {len(r.missing_keys)} missing keys "
-                         f"{r.missing_keys[:6]}, {len(r.unexpected_keys)} unexpected keys {r.unexpected_keys[:6]}")
+        raise ValueError(
+            f"{ckpt_path} does not match the config: {len(r.missing_keys)} missing keys "
+            f"{r.missing_keys[:6]}, {len(r.unexpected_keys)} unexpected keys {r.unexpected_keys[:6]}"
+        )
     return model.eval()
 
 # %% ../nbs/02_vqgan.ipynb #61b55fbc
 class NLayerDiscriminator(nn.Module):
     "PatchGAN discriminator: images `[B, 3, H, W]` → patch logits `[B, 1, H', W']`."
+
     def __init__(self, in_channels: int = 3, ndf: int = 64, n_layers: int = 3):
         super().__init__()
         layers, mult = [nn.Conv2d(in_channels, ndf, 4, 2, 1), nn.LeakyReLU(0.2, True)], 1
         for n in range(1, n_layers + 1):
-            prev, mult = mult, min(2 ** n, 8)
+            prev, mult = mult, min(2**n, 8)
             stride = 2 if n < n_layers else 1
-            layers += [nn.Conv2d(ndf * prev, ndf * mult, 4, stride, 1, bias=False), nn.BatchNorm2d(ndf * mult), nn.LeakyReLU(0.2, True)]
+            layers += [
+                nn.Conv2d(ndf * prev, ndf * mult, 4, stride, 1, bias=False),
+                nn.BatchNorm2d(ndf * mult),
+                nn.LeakyReLU(0.2, True),
+            ]
         layers.append(nn.Conv2d(ndf * mult, 1, 4, 1, 1))
         self.main = nn.Sequential(*layers)
         for m in self.modules():
-            if isinstance(m, nn.Conv2d): nn.init.normal_(m.weight, 0.0, 0.02)
-            elif isinstance(m, nn.BatchNorm2d): nn.init.normal_(m.weight, 1.0, 0.02); nn.init.zeros_(m.bias)
+            if isinstance(m, nn.Conv2d):
+                nn.init.normal_(m.weight, 0.0, 0.02)
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.normal_(m.weight, 1.0, 0.02)
+                nn.init.zeros_(m.bias)
 
-    def forward(self, x): return self.main(x)
+    def forward(self, x):
+        return self.main(x)
 
 # %% ../nbs/02_vqgan.ipynb #29a124fb
-def _brightness(x, g): return x + (torch.rand(x.shape[0], 1, 1, 1, device=x.device, generator=g, dtype=x.dtype) - 0.5)
+def _brightness(x, g):
+    return x + (torch.rand(x.shape[0], 1, 1, 1, device=x.device, generator=g, dtype=x.dtype) - 0.5)
+
 
 def _saturation(x, g):
     m = x.mean(1, keepdim=True)
     return (x - m) * (torch.rand(x.shape[0], 1, 1, 1, device=x.device, generator=g, dtype=x.dtype) * 2) + m
 
+
 def _contrast(x, g):
     m = x.mean((1, 2, 3), keepdim=True)
     return (x - m) * (torch.rand(x.shape[0], 1, 1, 1, device=x.device, generator=g, dtype=x.dtype) + 0.5) + m
+
 
 def _translation(x, g, ratio: float = 0.125):
     b, _, h, w = x.shape
     sh, sw = int(h * ratio + 0.5), int(w * ratio + 0.5)
     dy = torch.randint(-sh, sh + 1, (b, 1, 1), device=x.device, generator=g)
     dx = torch.randint(-sw, sw + 1, (b, 1, 1), device=x.device, generator=g)
-    ys = torch.arange(h, device=x.device).view(1, h, 1) - dy + sh   # row of the padded image to read
+    ys = torch.arange(h, device=x.device).view(1, h, 1) - dy + sh  # row of the padded image to read
     xs = torch.arange(w, device=x.device).view(1, 1, w) - dx + sw
     padded = F.pad(x, (sw, sw, sh, sh))
     bi = torch.arange(b, device=x.device).view(b, 1, 1)
     return rearrange(padded[bi, :, ys, xs], 'b h w c -> b c h w')
+
 
 def _cutout(x, g, ratio: float = 0.5):
     b, _, h, w = x.shape
     ch, cw = int(h * ratio + 0.5), int(w * ratio + 0.5)
     cy = torch.randint(0, h + (1 - ch % 2), (b, 1, 1), device=x.device, generator=g)
     cx = torch.randint(0, w + (1 - cw % 2), (b, 1, 1), device=x.device, generator=g)
-    ys = torch.arange(h, device=x.device).view(1, h, 1); xs = torch.arange(w, device=x.device).view(1, 1, w)
+    ys = torch.arange(h, device=x.device).view(1, h, 1)
+    xs = torch.arange(w, device=x.device).view(1, 1, w)
     inside = (ys >= cy - ch // 2) & (ys < cy - ch // 2 + ch) & (xs >= cx - cw // 2) & (xs < cx - cw // 2 + cw)
     return x * (~inside).unsqueeze(1).to(x.dtype)
 
+
 DIFFAUG = {'color': (_brightness, _saturation, _contrast), 'translation': (_translation,), 'cutout': (_cutout,)}
 
-def diff_augment(x: torch.Tensor, # images [B, C, H, W] in [-1, 1]
-                 policy: str = 'color,translation', # comma-separated: color, translation, cutout ('' = none)
-                 generator: torch.Generator | None = None,
-                ) -> torch.Tensor:
+
+def diff_augment(
+    x: torch.Tensor,  # images [B, C, H, W] in [-1, 1]
+    policy: str = 'color,translation',  # comma-separated: color, translation, cutout ('' = none)
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     "Differentiable augmentation with fresh random draws per call (DiffAugment)."
     for p in filter(None, (s.strip() for s in policy.split(','))):
-        if p not in DIFFAUG: raise ValueError(f"unknown DiffAugment policy {p!r}; choose from {sorted(DIFFAUG)}")
-        for f in DIFFAUG[p]: x = f(x, generator)
+        if p not in DIFFAUG:
+            raise ValueError(f"unknown DiffAugment policy {p!r}; choose from {sorted(DIFFAUG)}")
+        for f in DIFFAUG[p]:
+            x = f(x, generator)
     return x.contiguous()
 
 # %% ../nbs/02_vqgan.ipynb #0c1911c2
 VGG16_FILE = 'vgg16-397923af.pth'
+
 
 def find_vgg16_weights(path: str | Path | None = None) -> Path:
     "torchvision's VGG16 ImageNet weights: `path`, or torchvision's cache; a clear error if absent."
     cands = [Path(path).expanduser()] if path else []
     cands.append(Path(torch.hub.get_dir()) / 'checkpoints' / VGG16_FILE)
     for c in cands:
-        if c.is_file(): return c
+        if c.is_file():
+            return c
     raise FileNotFoundError(
         f"LPIPS needs torchvision's VGG16 ImageNet weights ({VGG16_FILE}), which cannot be downloaded here. "
         f"Copy the file (https://download.pytorch.org/models/{VGG16_FILE}) to {cands[-1]} or pass its path "
-        f"(loss.lpips_weights=PATH); or set loss.perceptual_weight=0 to train without the perceptual loss.")
+        f"(loss.lpips_weights=PATH); or set loss.perceptual_weight=0 to train without the perceptual loss."
+    )
 
-def build_lpips(weights: str | Path | None = None, # path to vgg16-397923af.pth (default: torchvision's cache)
-                random_backbone: bool = False, # a randomly initialised VGG (for tests only: not a perceptual metric)
-               ) -> nn.Module:
+
+def build_lpips(
+    weights: str | Path | None = None,  # path to vgg16-397923af.pth (default: torchvision's cache)
+    random_backbone: bool = False,  # a randomly initialised VGG (for tests only: not a perceptual metric)
+) -> nn.Module:
     "The LPIPS(VGG) network, frozen and in eval mode, loaded without any download."
     import lpips
+
     net = lpips.LPIPS(net='vgg', pnet_rand=True, verbose=False)
     if not random_backbone:
         sd = torch.load(find_vgg16_weights(weights), map_location='cpu', weights_only=True)
         slices = [range(0, 4), range(4, 9), range(9, 16), range(16, 23), range(23, 30)]
-        mapped = {f'slice{s + 1}.{i}.{p}': sd[f'features.{i}.{p}'] for s, r in enumerate(slices) for i in r
-                  for p in ('weight', 'bias') if f'features.{i}.{p}' in sd}
-        r = net.net.load_state_dict(mapped, strict=True)
-    for p in net.parameters(): p.requires_grad_(False)
+        mapped = {
+            f'slice{s + 1}.{i}.{p}': sd[f'features.{i}.{p}']
+            for s, r in enumerate(slices)
+            for i in r
+            for p in ('weight', 'bias')
+            if f'features.{i}.{p}' in sd
+        }
+        net.net.load_state_dict(mapped, strict=True)
+    for p in net.parameters():
+        p.requires_grad_(False)
     return net.eval()
 
 # %% ../nbs/02_vqgan.ipynb #fa3e9b2f
 @dataclass(frozen=True)
 class VQGANLossConfig(Config):
     "Weights and switches of the VQ-GAN's training losses."
+
     pixel_loss: str = 'l1'  # 'l1' or 'l2'
     perceptual_weight: float = 1.0  # w_p; 0 disables LPIPS (no VGG weights needed)
     lpips_weights: str | None = None  # path to vgg16-397923af.pth (default: torchvision's cache)
@@ -473,19 +670,27 @@ class VQGANLossConfig(Config):
     disc_lr_mult: float = 1.0  # discriminator learning rate = this × train.lr
 
     def __post_init__(self):
-        if self.pixel_loss not in ('l1', 'l2'): raise ValueError(f"pixel_loss must be 'l1' or 'l2', got {self.pixel_loss!r}")
-        if self.disc_loss not in ('hinge', 'vanilla'): raise ValueError(f"disc_loss must be 'hinge' or 'vanilla', got {self.disc_loss!r}")
+        if self.pixel_loss not in ('l1', 'l2'):
+            raise ValueError(f"pixel_loss must be 'l1' or 'l2', got {self.pixel_loss!r}")
+        if self.disc_loss not in ('hinge', 'vanilla'):
+            raise ValueError(f"disc_loss must be 'hinge' or 'vanilla', got {self.disc_loss!r}")
         for p in filter(None, (s.strip() for s in self.diffaug.split(','))):
-            if p not in DIFFAUG: raise ValueError(f"unknown DiffAugment policy {p!r}; choose from {sorted(DIFFAUG)}")
+            if p not in DIFFAUG:
+                raise ValueError(f"unknown DiffAugment policy {p!r}; choose from {sorted(DIFFAUG)}")
 
-def adaptive_weight(rec_loss: torch.Tensor, g_loss: torch.Tensor, last_layer: torch.Tensor, max_weight: float = 1.0) -> torch.Tensor:
+
+def adaptive_weight(
+    rec_loss: torch.Tensor, g_loss: torch.Tensor, last_layer: torch.Tensor, max_weight: float = 1.0
+) -> torch.Tensor:
     "λ = clamp(‖∇rec‖ / (‖∇g‖ + 1e-4), 0, max_weight) at `last_layer`, detached."
     g_rec = torch.autograd.grad(rec_loss, last_layer, retain_graph=True)[0]
     g_gan = torch.autograd.grad(g_loss, last_layer, retain_graph=True)[0]
     return (g_rec.norm() / (g_gan.norm() + 1e-4)).clamp(0.0, max_weight).detach()
 
+
 def hinge_d_loss(logits_real, logits_fake):
     return 0.5 * (F.relu(1.0 - logits_real).mean() + F.relu(1.0 + logits_fake).mean())
+
 
 def vanilla_d_loss(logits_real, logits_fake):
     return 0.5 * (F.softplus(-logits_real).mean() + F.softplus(logits_fake).mean())
@@ -494,43 +699,82 @@ def vanilla_d_loss(logits_real, logits_fake):
 @dataclass(frozen=True)
 class VQGANTrainConfig(Config):
     "Everything a VQ-GAN training run needs."
+
     model: VQGANConfig = field(default_factory=VQGANConfig)
     loss: VQGANLossConfig = field(default_factory=VQGANLossConfig)
-    train: TrainConfig = field(default_factory=lambda: TrainConfig(lr=4.5e-6 * 12, batch_size=12, betas=(0.5, 0.9), grad_clip=None))
+    train: TrainConfig = field(
+        default_factory=lambda: TrainConfig(lr=4.5e-6 * 12, batch_size=12, betas=(0.5, 0.9), grad_clip=None)
+    )
     data: str = 'emoji'  # 'emoji', 'shapes' or a folder of images
     flip: bool = True  # random horizontal flips of training images
     val_items: int = 256  # held-out images used for the periodic metrics
+
 
 VQGAN_TRAIN_PRESETS = {
     'emoji64': VQGANTrainConfig(
         model=VQGAN_PRESETS['emoji64'],
         loss=VQGANLossConfig(perceptual_weight=0.0, disc_start=1500, disc_weight=0.5, disc_channels=32, disc_layers=2),
-        train=TrainConfig(steps=3000, batch_size=16, lr=4e-4, betas=(0.5, 0.9), grad_clip=1.0, warmup_steps=100,
-                          schedule='cosine', min_lr_ratio=0.1, log_every=50, eval_every=500, sample_every=1000, ckpt_every=500),
-        data='emoji'),
-    'ffhq256': VQGANTrainConfig(model=VQGAN_PRESETS['ffhq256'], data='ffhq256'),
+        train=TrainConfig(
+            steps=3000,
+            batch_size=16,
+            lr=4e-4,
+            betas=(0.5, 0.9),
+            grad_clip=1.0,
+            warmup_steps=100,
+            schedule='cosine',
+            min_lr_ratio=0.1,
+            log_every=50,
+            eval_every=500,
+            sample_every=1000,
+            ckpt_every=500,
+        ),
+        data='emoji',
+    ),
+    # taming's FFHQ recipe
+    'ffhq256': VQGANTrainConfig(
+        model=replace(VQGAN_PRESETS['ffhq256'], quantizer=QuantizerConfig(legacy=True)),
+        loss=VQGANLossConfig(adaptive_max=1e4, diffaug=''),
+        train=TrainConfig(steps=100_000, lr=4.5e-6 * 12, batch_size=12, betas=(0.5, 0.9), grad_clip=None),
+        data='ffhq256',
+    ),
+    # the authors' megapixel recipe, exactly
+    'ffhq1024-authors': VQGANTrainConfig(
+        model=replace(VQGAN_PRESETS['ffhq1024'], quantizer=QuantizerConfig(legacy=True), grad_checkpointing=True),
+        loss=VQGANLossConfig(disc_start=15000, disc_weight=0.5, adaptive_max=1e4, diffaug=''),
+        train=TrainConfig(steps=100_000, lr=5e-6, batch_size=1, betas=(0.5, 0.9), grad_clip=None),
+        data='ffhq1024',
+    ),
+    # ours: DiffAugment, λ_max = 1, the paper's loss weighting, batch 4
     'ffhq1024': VQGANTrainConfig(
         model=replace(VQGAN_PRESETS['ffhq1024'], grad_checkpointing=True),
         loss=VQGANLossConfig(disc_start=15000, disc_weight=0.5),
-        train=TrainConfig(lr=4.5e-6 * 4, batch_size=4, betas=(0.5, 0.9), grad_clip=None),
-        data='ffhq1024'),
+        train=TrainConfig(steps=100_000, lr=4.5e-6 * 4, batch_size=4, betas=(0.5, 0.9), grad_clip=None),
+        data='ffhq1024',
+    ),
 }
 
 # %% ../nbs/02_vqgan.ipynb #fb13878d
 @torch.no_grad()
-def reconstruction_metrics(model: VQGAN, images, # a dataset or a tensor [N, 3, H, W] in [-1, 1]
-                           batch_size: int = 64, lpips_net: nn.Module | None = None,
-                           device: str | torch.device | None = None, max_items: int | None = None) -> dict:
+def reconstruction_metrics(
+    model: VQGAN,
+    images,  # a dataset or a tensor [N, 3, H, W] in [-1, 1]
+    batch_size: int = 64,
+    lpips_net: nn.Module | None = None,
+    device: str | torch.device | None = None,
+    max_items: int | None = None,
+) -> dict:
     "L1, MSE, PSNR, SSIM (and LPIPS if given), codebook usage and perplexity of `model` on `images`."
     from skimage.metrics import structural_similarity
+
     device = next(model.parameters()).device if device is None else torch.device(device)
     n = len(images) if max_items is None else min(len(images), max_items)
-    was_training = model.training; model.eval()
+    was_training = model.training
+    model.eval()
     counts = torch.zeros(model.config.n_embed, dtype=torch.float64)
     sums = {'l1': 0.0, 'mse': 0.0, 'psnr': 0.0, 'ssim': 0.0, 'lpips': 0.0}
     for lo in range(0, n, batch_size):
         idx = range(lo, min(n, lo + batch_size))
-        x = images[lo:lo + len(idx)] if isinstance(images, torch.Tensor) else torch.stack([images[i] for i in idx])
+        x = images[lo : lo + len(idx)] if isinstance(images, torch.Tensor) else torch.stack([images[i] for i in idx])
         x = x.to(device)
         rec, _, q = model(x)
         rec = rec.clamp(-1, 1)
@@ -541,8 +785,11 @@ def reconstruction_metrics(model: VQGAN, images, # a dataset or a tensor [N, 3, 
         sums['mse'] += mse.sum().item()
         sums['psnr'] += (10 * torch.log10(1.0 / mse.clamp_min(1e-10))).sum().item()
         an, bn = a.permute(0, 2, 3, 1).cpu().numpy(), b.permute(0, 2, 3, 1).cpu().numpy()
-        sums['ssim'] += sum(float(structural_similarity(an[i], bn[i], channel_axis=-1, data_range=1.0)) for i in range(len(an)))
-        if lpips_net is not None: sums['lpips'] += lpips_net.to(device)(x, rec).sum().item()
+        sums['ssim'] += sum(
+            float(structural_similarity(an[i], bn[i], channel_axis=-1, data_range=1.0)) for i in range(len(an))
+        )
+        if lpips_net is not None:
+            sums['lpips'] += lpips_net.to(device)(x, rec).sum().item()
     model.train(was_training)
     out = {k: v / n for k, v in sums.items() if k != 'lpips' or lpips_net is not None}
     p = counts / counts.sum()
@@ -553,19 +800,27 @@ def reconstruction_metrics(model: VQGAN, images, # a dataset or a tensor [N, 3, 
 # %% ../nbs/02_vqgan.ipynb #e0323138
 class VQGANTask(TrainTask):
     "The VQ-GAN's training recipe for `core.fit`."
-    def __init__(self, config: VQGANTrainConfig, val_images: torch.Tensor | None = None, lpips_net: nn.Module | None = None):
+
+    def __init__(
+        self, config: VQGANTrainConfig, val_images: torch.Tensor | None = None, lpips_net: nn.Module | None = None
+    ):
         self.config, lc = config, config.loss
         self.model = VQGAN(config.model)
         self.disc = NLayerDiscriminator(config.model.out_ch, lc.disc_channels, lc.disc_layers)
-        if lpips_net is None and lc.perceptual_weight > 0: lpips_net = build_lpips(lc.lpips_weights)
+        if lpips_net is None and lc.perceptual_weight > 0:
+            lpips_net = build_lpips(lc.lpips_weights)
         self.lpips, self.val_images = lpips_net, val_images
         self.aug_calls = 0  # how many discriminator inputs went through DiffAugment (checked in the tests)
 
-    def modules(self): return {'vqgan': self.model, 'disc': self.disc}
+    def modules(self):
+        return {'vqgan': self.model, 'disc': self.disc}
 
     def optimizers(self, tc: TrainConfig):
         mk = lambda ps, lr: torch.optim.Adam(ps, lr=lr, betas=tc.betas, weight_decay=tc.weight_decay)
-        return {'vqgan': mk(self.model.parameters(), tc.lr), 'disc': mk(self.disc.parameters(), tc.lr * self.config.loss.disc_lr_mult)}
+        return {
+            'vqgan': mk(self.model.parameters(), tc.lr),
+            'disc': mk(self.disc.parameters(), tc.lr * self.config.loss.disc_lr_mult),
+        }
 
     def augment(self, x: torch.Tensor) -> torch.Tensor:
         self.aug_calls += 1
@@ -573,13 +828,15 @@ class VQGANTask(TrainTask):
 
     def training_step(self, x, step: int, loop: Loop) -> dict:
         lc, x = self.config.loss, x.to(loop.device, non_blocking=True)
-        if self.lpips is not None: self.lpips.to(loop.device)
+        if self.lpips is not None:
+            self.lpips.to(loop.device)
         gan_on = step >= lc.disc_start
         with loop.autocast():
             rec, qloss, q = loop.modules['vqgan'](x)
             pix = (x - rec).abs() if lc.pixel_loss == 'l1' else (x - rec).pow(2)
             nll = pix.mean()
-            if lc.perceptual_weight > 0: nll = nll + lc.perceptual_weight * self.lpips(x.float(), rec.float()).mean()
+            if lc.perceptual_weight > 0:
+                nll = nll + lc.perceptual_weight * self.lpips(x.float(), rec.float()).mean()
             loss = nll + lc.codebook_weight * qloss
             out = {'rec_loss': nll.item(), 'q_loss': qloss.item()}
             if gan_on:
@@ -596,31 +853,42 @@ class VQGANTask(TrainTask):
                 real, fake = loop.modules['disc'](self.augment(x)), loop.modules['disc'](self.augment(rec.detach()))
                 d_loss = (hinge_d_loss if lc.disc_loss == 'hinge' else vanilla_d_loss)(real.float(), fake.float())
             loop.optimize(d_loss, 'disc')
-            out.update(d_loss=d_loss.item(), logits_real=real.float().mean().item(), logits_fake=fake.float().mean().item())
-        if q.perplexity is not None: out['perplexity'] = float(q.perplexity)
+            out.update(
+                d_loss=d_loss.item(), logits_real=real.float().mean().item(), logits_fake=fake.float().mean().item()
+            )
+        if q.perplexity is not None:
+            out['perplexity'] = float(q.perplexity)
         out['_items'] = len(x)
         return out
 
     def evaluate(self, loop: Loop) -> dict:
-        if self.val_images is None or not is_main(): return {}
+        if self.val_images is None or not is_main():
+            return {}
         return reconstruction_metrics(self.model, self.val_images, device=loop.device, lpips_net=self.lpips)
 
     def snapshot(self, loop: Loop, out_dir: Path):
-        if self.val_images is None: return
+        if self.val_images is None:
+            return
         x = self.val_images[:16].to(loop.device)
         rec = self.model(x)[0].clamp(-1, 1)
-        pairs = torch.stack([x, rec], 1).flatten(0, 1)   # original, reconstruction, original, ...
+        pairs = torch.stack([x, rec], 1).flatten(0, 1)  # original, reconstruction, original, ...
         save_image(pairs, Path(out_dir) / 'samples' / f'recon_{loop.step:06d}.png', nrow=8)
 
 # %% ../nbs/02_vqgan.ipynb #4f1bbd59
-def train_vqgan(config: VQGANTrainConfig | str, # a config or the name of a preset
-                out_dir: str | Path, # run folder (resumed if it holds a checkpoint)
-                overrides: tuple[str, ...] = (), # `key=value` overrides, e.g. ('train.steps=100',)
-                resume: bool = True, device: str | None = None, progress: bool = True) -> tuple[VQGAN, Loop]:
+def train_vqgan(
+    config: VQGANTrainConfig | str,  # a config or the name of a preset
+    out_dir: str | Path,  # run folder (resumed if it holds a checkpoint)
+    overrides: tuple[str, ...] = (),  # `key=value` overrides, e.g. ('train.steps=100',)
+    resume: bool = True,
+    device: str | None = None,
+    progress: bool = True,
+) -> tuple[VQGAN, Loop]:
     "Train a VQ-GAN; writes `out_dir/metrics.jsonl`, `checkpoint/`, `samples/` and the final `model/`."
     from megapixel_sundae.data import get_dataset
+
     if isinstance(config, str):
-        if config not in VQGAN_TRAIN_PRESETS: raise ValueError(f"unknown VQ-GAN preset {config!r}; choose from {sorted(VQGAN_TRAIN_PRESETS)}")
+        if config not in VQGAN_TRAIN_PRESETS:
+            raise ValueError(f"unknown VQ-GAN preset {config!r}; choose from {sorted(VQGAN_TRAIN_PRESETS)}")
         config = VQGAN_TRAIN_PRESETS[config]
     config = config.override(*overrides)
     size = config.model.resolution
@@ -628,10 +896,13 @@ def train_vqgan(config: VQGANTrainConfig | str, # a config or the name of a pres
     val_ds = get_dataset(config.data, size, 'val')
     val = torch.stack([val_ds[i] for i in range(min(len(val_ds), config.val_items))])
     if is_main() and config.loss.perceptual_weight == 0:
-        print("note: LPIPS perceptual loss is off (loss.perceptual_weight=0): training uses L1 + codebook (+ GAN) losses only")
+        print(
+            "note: LPIPS perceptual loss is off (loss.perceptual_weight=0): training uses L1 + codebook (+ GAN) losses only"
+        )
     task = VQGANTask(config, val_images=val)
     loop = fit(task, train, config.train, out_dir, resume=resume, device=device, progress=progress)
-    if is_main(): task.model.save_pretrained(Path(out_dir) / 'model')
+    if is_main():
+        task.model.save_pretrained(Path(out_dir) / 'model')
     return task.model, loop
 
 # %% ../nbs/02_vqgan.ipynb #53bf42c7
@@ -639,6 +910,7 @@ def megapixel_memory_probe(checkpointing: bool = True, backward: bool = True, se
     "Encode+decode one 1024×1024 shapes image with the ffhq1024 model (random weights); time and peak RSS of this process."
     import resource
     from megapixel_sundae.data import ShapesDataset
+
     torch.manual_seed(seed)
     model = VQGAN(replace(VQGAN_PRESETS['ffhq1024'], grad_checkpointing=checkpointing))
     x = ShapesDataset(n=1, size=1024, seed=seed)[0][None]
@@ -646,7 +918,13 @@ def megapixel_memory_probe(checkpointing: bool = True, backward: bool = True, se
     t0 = time.time()
     with torch.set_grad_enabled(backward):
         rec, qloss, q = model(x)
-        if backward: ((rec - x).abs().mean() + qloss).backward()
-    return {'checkpointing': checkpointing, 'backward': backward, 'tokens': tuple(q.indices.shape[1:]),
-            'seconds': round(time.time() - t0, 1), 'peak_rss_gib': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
-            'rss_before_gib': round(base, 2)}
+        if backward:
+            ((rec - x).abs().mean() + qloss).backward()
+    return {
+        'checkpointing': checkpointing,
+        'backward': backward,
+        'tokens': tuple(q.indices.shape[1:]),
+        'seconds': round(time.time() - t0, 1),
+        'peak_rss_gib': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
+        'rss_before_gib': round(base, 2),
+    }

@@ -1,4 +1,5 @@
 """Run a script under `torchrun` with CPU processes (gloo) for the multi-process tests."""
+
 import os, socket, subprocess, sys, textwrap, warnings
 from pathlib import Path
 
@@ -17,9 +18,12 @@ open(os.path.join({markers!r}, 'done' + os.environ['RANK']), 'w').close()
 # torch 2.14.1's gloo backend sometimes aborts a process while it shuts down, after all its work is done.
 TEARDOWN_ABORT = 'terminate called without an active exception'
 
+
 def free_port() -> int:
     with socket.socket() as s:
-        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
 
 def torchrun(script: str, tmp_path: Path, nproc: int = 2, timeout: int = 300) -> subprocess.CompletedProcess:
     """Write `script` to a file and run it with `nproc` processes; fail with the processes' output if any fails.
@@ -29,12 +33,20 @@ def torchrun(script: str, tmp_path: Path, nproc: int = 2, timeout: int = 300) ->
     body, markers = tmp_path / 'ddp_script.py', tmp_path / 'ddp_done'
     body.write_text(textwrap.dedent(script))
     markers.mkdir(exist_ok=True)
-    for m in markers.glob('done*'): m.unlink()
+    for m in markers.glob('done*'):
+        m.unlink()
     runner = tmp_path / 'ddp_runner.py'
     runner.write_text(RUNNER.format(body=str(body), markers=str(markers)))
     env = {**os.environ, 'OMP_NUM_THREADS': '1', 'CUDA_VISIBLE_DEVICES': '', 'PYTHONPATH': str(ROOT)}
-    cmd = [sys.executable, '-m', 'torch.distributed.run', f'--nproc_per_node={nproc}', '--master_addr=127.0.0.1',
-           f'--master_port={free_port()}', str(runner)]
+    cmd = [
+        sys.executable,
+        '-m',
+        'torch.distributed.run',
+        f'--nproc_per_node={nproc}',
+        '--master_addr=127.0.0.1',
+        f'--master_port={free_port()}',
+        str(runner),
+    ]
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=timeout)
     finished = all((markers / f'done{rank}').exists() for rank in range(nproc))
     if r.returncode != 0 and finished and TEARDOWN_ABORT in r.stdout + r.stderr:

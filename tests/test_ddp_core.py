@@ -1,6 +1,7 @@
 """The shared training loop under torchrun with two CPU (gloo) processes: the ranks see different
 batches, their gradients are averaged, so they end with identical weights; and a resumed 2-process run
 matches an uninterrupted one."""
+
 import torch
 from ddp import torchrun
 
@@ -43,22 +44,28 @@ torch.save(loop.raw['net'].weight.detach().clone(), out + f'/weights{dist.get_ra
 dist.destroy_process_group()
 '''
 
+
 def test_ranks_end_identical_and_resume_matches(tmp_path):
     s = SCRIPT.replace("out, mode = sys.argv[1], sys.argv[2]", "out, mode = OUT, MODE")
     torchrun(s.replace('OUT', repr(str(tmp_path / 'full'))).replace('MODE', "'full'"), tmp_path)
     full = [torch.load(tmp_path / 'full' / f'weights{r}.pt') for r in range(2)]
-    assert torch.equal(full[0], full[1])                     # every rank holds the same weights
+    assert torch.equal(full[0], full[1])  # every rank holds the same weights
     torchrun(s.replace('OUT', repr(str(tmp_path / 'part'))).replace('MODE', "'crash'"), tmp_path)
     torchrun(s.replace('OUT', repr(str(tmp_path / 'part'))).replace('MODE', "'full'"), tmp_path)
     part = [torch.load(tmp_path / 'part' / f'weights{r}.pt') for r in range(2)]
-    assert torch.equal(part[0], full[0])                     # resumed run == uninterrupted run
+    assert torch.equal(part[0], full[0])  # resumed run == uninterrupted run
     import json
-    log = lambda p: [(r['step'], r['loss']) for r in map(json.loads, open(p / 'metrics.jsonl')) if r['split'] == 'train']
+
+    log = lambda p: [
+        (r['step'], r['loss']) for r in map(json.loads, open(p / 'metrics.jsonl')) if r['split'] == 'train'
+    ]
     assert log(tmp_path / 'part') == log(tmp_path / 'full')
     assert len(log(tmp_path / 'full')) == 10
+
 
 def test_torchrun_helper_reports_a_failing_rank(tmp_path):
     "The harness's tolerance of gloo's teardown abort never hides a rank that failed in its own code."
     import pytest
+
     with pytest.raises(AssertionError, match='torchrun failed'):
         torchrun("import os\nif os.environ['RANK'] == '1': raise RuntimeError('rank 1 fails')\n", tmp_path)

@@ -2,6 +2,7 @@
 EMA statistics are all-reduced and restart vectors broadcast, so every rank ends with the same codebook;
 the 2-process EMA codebook equals a 1-process one trained on both ranks' data; and with the synchronisation
 patched out the ranks do drift apart (so the first check can fail)."""
+
 import torch
 from ddp import torchrun
 
@@ -13,7 +14,9 @@ def data(rank, step, b=2, c=4, h=4, w=4):
     return torch.randn(b, c, h, w, generator=g) * (1 + rank) + rank
 '''
 
-SCRIPT = DATA + '''
+SCRIPT = (
+    DATA
+    + '''
 import sys, torch, torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
@@ -72,15 +75,21 @@ res['nosync'] = ema_run(restart_threshold=1.0)
 torch.save(res, f'{OUT}/rank{rank}.pt')   # each rank writes its own file (no gather)
 dist.destroy_process_group()
 '''
+)
+
 
 def _single_process_ema(steps=30):
     "One process, one quantizer, each step's batch = rank 0's and rank 1's batches together."
-    ns = {}; exec(DATA, ns)
+    ns = {}
+    exec(DATA, ns)
     from megapixel_sundae.quantize import VectorQuantizer, QuantizerConfig
+
     torch.manual_seed(0)
     vq = VectorQuantizer(QuantizerConfig(n_embed=32, embed_dim=4, ema=True, decay=0.9)).train()
-    for step in range(steps): vq(torch.cat([ns['data'](0, step), ns['data'](1, step)]))
+    for step in range(steps):
+        vq(torch.cat([ns['data'](0, step), ns['data'](1, step)]))
     return vq
+
 
 def test_ranks_keep_the_same_codebook(tmp_path):
     s = SCRIPT.replace('OUT = sys.argv[1]', f'OUT = {str(tmp_path)!r}')
@@ -90,13 +99,17 @@ def test_ranks_keep_the_same_codebook(tmp_path):
         a, b = r0[case], r1[case]
         assert a['restarted'] == b['restarted'] > 0, (case, a['restarted'], b['restarted'])  # restarts did happen
         assert a['state'].keys() == b['state'].keys()
-        for k in a['state']: assert torch.equal(a['state'][k], b['state'][k]), (case, k)   # bit for bit
+        for k in a['state']:
+            assert torch.equal(a['state'][k], b['state'][k]), (case, k)  # bit for bit
         assert torch.equal(a['usage_ema'], b['usage_ema']), case
     assert 'ema_sum' in r0['ema_restart']['state'] and 'usage_ema' in r0['ema_restart']['state']
     # the EMA statistics are those of the global batch
-    for k in ('embedding.weight', 'ema_count', 'ema_sum'): assert torch.equal(r0['ema']['state'][k], r1['ema']['state'][k])
+    for k in ('embedding.weight', 'ema_count', 'ema_sum'):
+        assert torch.equal(r0['ema']['state'][k], r1['ema']['state'][k])
     single = _single_process_ema()
-    torch.testing.assert_close(r0['ema']['state']['embedding.weight'], single.embedding.weight.detach(), atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(
+        r0['ema']['state']['embedding.weight'], single.embedding.weight.detach(), atol=1e-5, rtol=1e-5
+    )
     torch.testing.assert_close(r0['ema']['state']['ema_count'], single.ema_count, atol=1e-4, rtol=1e-5)
     # without synchronisation the two ranks' codebooks drift apart: the checks above can fail
     assert not torch.equal(r0['nosync']['state']['embedding.weight'], r1['nosync']['state']['embedding.weight'])

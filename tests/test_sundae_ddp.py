@@ -1,6 +1,7 @@
 """The latent dataset, the SUNDAE prior's training and the sampler under torchrun with two CPU (gloo) processes:
 encode_dataset splits its batches between the ranks and gives the same file as one process; after a few training
 steps both ranks hold identical weights; sample_distributed gathers exactly the samples one process draws."""
+
 import json
 import numpy as np, torch
 from ddp import torchrun
@@ -21,15 +22,19 @@ em = EmojiDataset('val', size=32)
 sets = {'train': torch.utils.data.Subset(em, range(48)), 'val': torch.utils.data.Subset(em, range(48, 64))}
 '''
 
+
 def _setup(tmp):
     "The same tiny VQ-GAN and data in this process."
     ns = {}
     exec(SETUP, ns)
     return ns
 
+
 def test_encode_train_sample_two_ranks(tmp_path):
     out = str(tmp_path)
-    script = SETUP + f'''
+    script = (
+        SETUP
+        + f'''
 OUT = {out!r}
 encode_dataset(vq, sets, OUT + '/lat', batch_size=8, flips=True, progress=False)
 cfg = PriorConfig(model=HourglassConfig(vocab_size=64, dim=64, heads=2, dim_head=32, depth=(1, 1, 1)),
@@ -43,6 +48,7 @@ s = sample_distributed(loop.raw['prior'].eval(), 10, grid=(4, 4), steps=5, seed=
 torch.save(s.tokens, OUT + f'/s{{rank}}.pt')
 dist.destroy_process_group()
 '''
+    )
     torchrun(script, tmp_path)
     # the two ranks hold the same weights
     w0, w1 = (torch.load(tmp_path / f'w{r}.pt') for r in range(2))
@@ -55,8 +61,11 @@ dist.destroy_process_group()
     # sample_distributed: every rank has all 10 samples, identical to one process drawing them
     s0, s1 = torch.load(tmp_path / 's0.pt'), torch.load(tmp_path / 's1.pt')
     assert torch.equal(s0, s1) and s0.shape == (10, 4, 4)
-    prior = ns['HourglassTransformer'](ns['HourglassConfig'](vocab_size=64, dim=64, heads=2, dim_head=32, depth=(1, 1, 1)))
-    prior.load_state_dict(w0); prior.eval()
+    prior = ns['HourglassTransformer'](
+        ns['HourglassConfig'](vocab_size=64, dim=64, heads=2, dim_head=32, depth=(1, 1, 1))
+    )
+    prior.load_state_dict(w0)
+    prior.eval()
     single = ns['sample_distributed'](prior, 10, grid=(4, 4), steps=5, seed=3, progress=False)
     assert torch.equal(single.tokens, s0)
     # the training log shows the ranks' losses averaged, every 2 steps

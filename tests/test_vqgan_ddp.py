@@ -1,8 +1,10 @@
 """VQ-GAN training under torchrun with two CPU (gloo) processes, GAN on (adaptive weight through autograd.grad,
 DiffAugment, the BatchNorm discriminator) and an EMA codebook with restarts: both ranks end with identical weights
 and codebook statistics."""
+
 import torch
 from ddp import torchrun
+
 
 def test_vqgan_two_ranks_identical(tmp_path):
     out = str(tmp_path)

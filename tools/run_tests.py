@@ -1,17 +1,22 @@
 """Run the notebooks (nbdev_test, flagged cells skipped) and the pytest suite; print the counts."""
+
 import re, subprocess, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
+
 def run(cmd):
     t0 = time.time()
     p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
     for line in p.stdout:
-        sys.stdout.write(line); sys.stdout.flush(); lines.append(line)
+        sys.stdout.write(line)
+        sys.stdout.flush()
+        lines.append(line)
     return p.wait(), ''.join(lines), time.time() - t0
+
 
 def main():
     nbs = sorted(p for p in (ROOT / 'nbs').glob('*.ipynb') if not p.name.startswith('_'))
@@ -24,4 +29,6 @@ def main():
     print(f'pytest:    {m[-1] if m else "no summary"} ({t_py:.0f}s)')
     sys.exit(1 if (rc_nb or rc_py) else 0)
 
-if __name__ == '__main__': main()
+
+if __name__ == '__main__':
+    main()
