@@ -4,6 +4,7 @@
 
 # %% ../nbs/11_testing.ipynb #8af1f7a7
 from __future__ import annotations
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -100,7 +101,8 @@ def emoji64_models(
     root: str | Path = '../pretrained/emoji64',  # the folder holding `vqgan/` and `prior/`
 ) -> tuple[nn.Module, nn.Module, bool]:
     "`(vqgan, prior, trained)`: the shipped emoji64 models in eval mode, or tiny untrained stand-ins when missing."
-    from megapixel_sundae.vqgan import VQGAN, VQGANConfig
+    from megapixel_sundae.vqgan import VQGAN, VQGAN_PRESETS
+    from megapixel_sundae.quantize import QuantizerConfig
     from megapixel_sundae.hourglass import HourglassConfig, HourglassTransformer
 
     root = Path(root)
@@ -110,17 +112,7 @@ def emoji64_models(
         return vq.eval(), prior.eval(), True
     print(f'UNTRAINED stand-in models ({root} is missing): the pictures are noise')
     torch.manual_seed(0)
-    vq = VQGAN(
-        VQGANConfig(
-            resolution=64,
-            ch=32,
-            ch_mult=(1, 2, 2, 4),
-            num_res_blocks=1,
-            attn_resolutions=(8,),
-            z_channels=16,
-            embed_dim=16,
-            n_embed=512,
-        )
-    )
+    small = dict(z_channels=16, embed_dim=16, quantizer=QuantizerConfig())  # emoji64's layout, narrower codes
+    vq = VQGAN(replace(VQGAN_PRESETS['emoji64'], **small))
     prior = HourglassTransformer(HourglassConfig(vocab_size=512, dim=64, heads=2, dim_head=32, depth=(1, 1, 1)))
     return vq.eval(), prior.eval(), False
