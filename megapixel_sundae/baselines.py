@@ -26,7 +26,9 @@ __all__ = ['ABSORBING_LOSSES', 'PRIOR_KINDS', 'BASELINE_PRESETS', 'DEFAULT_STEPS
            'absorbing_elbo', 'ARConfig', 'CausalAttention', 'CausalBlock', 'ARTransformer', 'sample_ar',
            'AbsorbingTrainConfig', 'ARTrainConfig', 'AbsorbingTask', 'ARTask', 'train_baseline', 'prior_kind',
            'load_prior', 'generate', 'window_offsets', 'window_index', 'window_probs', 'sample_large_absorbing',
-           'sample_large_sundae']
+           'sample_large_sundae', 'canvas_demo', 'inpaint_any', 'cpu_name', 'git_rev', 'evaluate_prior',
+           'evaluate_sweep', 'read_results', 'config_class', 'kind_presets', 'cmd_train_kind', 'cmd_sample_kind',
+           'cmd_inpaint_kind', 'add_prior_kind_arg', 'add_cli']
 
 # %% ../nbs/08_baselines.ipynb #447fd7c7
 @dataclass(frozen=True)
@@ -583,3 +585,252 @@ def sample_large_sundae(prior: HourglassTransformer, n: int, canvas: tuple[int, 
         z = new
         if return_history: history.append(z.view(n, H, W).clone())
     return SampleOutput(z.view(n, H, W), torch.full((n,), steps), time.time() - t_start, evals, history)
+
+# %% ../nbs/08_baselines.ipynb #179a286f
+def canvas_demo(prior_dir: str | Path, vqgan_dir: str | Path, out: str | Path, # PNG to write (and a .json beside it)
+                canvas: tuple[int, int] = (16, 32), n: int = 4, steps: int | None = None, temperature=None,
+                stride: int = 2, seed: int = 0) -> dict:
+    "Sample `n` larger-than-training canvases with a SUNDAE or absorbing prior, decode them and save the picture."
+    from megapixel_sundae.vqgan import VQGAN
+    from megapixel_sundae.sampling import decode
+    from megapixel_sundae.core import save_image
+    prior, vq = load_prior(prior_dir), VQGAN.from_pretrained(vqgan_dir).eval()
+    kind, window = prior_kind(prior), vq.config.grid(vq.config.resolution)
+    t0 = time.time()
+    if kind == 'absorbing':
+        s = sample_large_absorbing(prior, n, canvas, window, steps, temperature or 0.9, stride, seed)
+    elif kind == 'sundae':
+        s = sample_large_sundae(prior, n, canvas, window, steps or 20, temperature or (1.0, 0.7), stride=stride, seed=seed)
+    else: raise ValueError("larger-than-training canvases need a SUNDAE or absorbing-diffusion prior")
+    imgs = decode(vq, s.tokens, batch_size=4)
+    save_image(imgs, out, nrow=1)
+    rec = {'prior': kind, 'canvas_tokens': list(canvas), 'window': list(window), 'stride': stride, 'n': n,
+           'steps': steps or (20 if kind == 'sundae' else prior.config.timesteps), 'seed': seed,
+           'windows_per_step': len(window_index(canvas, window, stride)), 'network_evaluations': s.evaluations,
+           'seconds': round(time.time() - t0, 1), 'threads': torch.get_num_threads(), 'image_size': list(imgs.shape[-2:])}
+    Path(out).with_suffix('.json').write_text(json.dumps(rec, indent=2) + '\n')
+    return rec
+
+# %% ../nbs/08_baselines.ipynb #4b45832f
+@torch.no_grad()
+def inpaint_any(prior: nn.Module, vqgan: nn.Module,
+                image: torch.Tensor, # [3, H, W] or [B, 3, H, W] in [-1, 1]
+                mask, # pixel mask (True/1/white = regenerate), as for `inpainting.inpaint`
+                samples: int = 1, steps: int | None = None, temperature=None, cover: str = 'all',
+                paste_back: bool = False, seed: int = 0, progress: bool = False, **kw):
+    "Regenerate the masked part of `image` with a SUNDAE or absorbing-diffusion prior; returns an `InpaintOutput`."
+    from megapixel_sundae.inpainting import inpaint, as_mask, pixel_to_latent_mask, InpaintOutput
+    from megapixel_sundae.sampling import decode
+    kind = prior_kind(prior)
+    if kind == 'ar': raise ValueError("the autoregressive prior cannot inpaint: it only sees the tokens before each one "
+                                      "in raster order; use a SUNDAE or absorbing-diffusion prior")
+    tau = DEFAULT_TEMPERATURE[kind] if temperature is None else temperature
+    if kind == 'sundae':
+        return inpaint(prior, vqgan, image, mask, samples=samples, steps=steps or 50, temperature=tau, cover=cover,
+                       paste_back=paste_back, seed=seed, progress=progress, **kw)
+    x = image[None] if image.ndim == 3 else image
+    if x.ndim != 4 or x.shape[1] != 3: raise ValueError(f"image must be [3, H, W] or [B, 3, H, W], got {tuple(image.shape)}")
+    m = as_mask(mask, size=x.shape[-2:])
+    m = m.expand(x.shape[0], *m.shape[-2:]) if m.ndim == 2 else m
+    z = vqgan.encode_indices(x.to(next(vqgan.parameters()).device)).cpu()
+    lm = pixel_to_latent_mask(m, vqgan.config.factor, cover)
+    z, lm, xr, mr = (t.repeat_interleave(samples, 0) for t in (z, lm, x, m))
+    s = sample_absorbing(prior, init=z, mask=lm, steps=steps, temperature=tau, seed=seed, progress=progress, **kw)
+    out = decode(vqgan, s.tokens)
+    if paste_back: out = torch.where(mr[:, None], out, xr.cpu())
+    return InpaintOutput(out, s.tokens, lm, s.steps, s.history)
+
+# %% ../nbs/08_baselines.ipynb #cc83b2fa
+def cpu_name() -> str:
+    "The CPU model name (from /proc/cpuinfo on Linux)."
+    try:
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.startswith('model name'): return line.split(':', 1)[1].strip()
+    except OSError: pass
+    return platform.processor() or platform.machine()
+
+def git_rev(path: str | Path = '.') -> str | None:
+    "The short commit hash of the repository at `path` (None outside git)."
+    try: return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=path, capture_output=True, text=True,
+                               check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError): return None
+
+def evaluate_prior(prior: nn.Module, vqgan: nn.Module, n: int = 388, grid: tuple[int, int] = (8, 8),
+                   steps: int | None = None, temperature=None, seed: int = 0, batch_size: int = 64,
+                   reference: str = 'emoji:test', k: int = 5, # PRDC neighbours (07's default)
+                   train_steps: int | None = None, out: str | Path | None = None, **kw) -> dict:
+    "Sample, decode and score `n` images from a prior of any kind; write the record to `out` (JSON) if given."
+    from megapixel_sundae.sampling import decode
+    from megapixel_sundae.evaluation import evaluate_samples
+    kind = prior_kind(prior)
+    tau = DEFAULT_TEMPERATURE[kind] if temperature is None else temperature
+    t0 = time.perf_counter()
+    s = generate(prior, n, grid, steps=steps, temperature=tau, seed=seed, batch_size=batch_size, **kw)
+    t1 = time.perf_counter()
+    imgs = decode(vqgan, s.tokens, batch_size=batch_size)
+    t2 = time.perf_counter()
+    m = evaluate_samples(imgs, reference, metrics=('fid', 'prdc'), k=k)
+    S = {'sundae': steps or 50, 'absorbing': steps or getattr(prior.config, 'timesteps', None), 'ar': grid[0] * grid[1]}[kind]
+    rec = {'prior': kind, 'steps': S, 'temperature': list(tau) if isinstance(tau, tuple) else tau,
+           'metrics': {key: m[key] for key in ('fid', 'precision', 'recall', 'density', 'coverage')},
+           'sec_per_sample': (t2 - t0) / n, 'chain_sec_per_sample': (t1 - t0) / n, 'decode_sec_per_sample': (t2 - t1) / n,
+           'steps_taken_mean': s.steps.float().mean().item(), 'network_evaluations': s.evaluations,
+           'n_samples': n, 'reference': reference, 'n_reference': m['n_reference'], 'prdc_k': k, 'extractor': m['extractor'],
+           'params': sum(p.numel() for p in prior.parameters()), 'train_steps': train_steps, 'seed': seed,
+           'torch': torch.__version__, 'cpu': cpu_name(), 'threads': torch.get_num_threads(),
+           'load_avg_1min': round(os.getloadavg()[0], 2), 'git_rev': git_rev(Path(__file__).parent),
+           'date': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps(rec, indent=2) + '\n')
+    return rec
+
+def evaluate_sweep(prior_dir: str | Path, vqgan_dir: str | Path, steps: list, # step counts to evaluate (None: the default)
+                   out_dir: str | Path, n: int = 388, skip_existing: bool = True, **kw) -> list[dict]:
+    "`evaluate_prior` at every step count, one `{kind}_{steps:03d}.json` each in `out_dir` (existing files are kept)."
+    from megapixel_sundae.vqgan import VQGAN
+    prior, vq = load_prior(prior_dir), VQGAN.from_pretrained(vqgan_dir).eval()
+    kind, meta = prior_kind(prior), json.loads((Path(prior_dir) / 'config.json').read_text())
+    grid = vq.config.grid(vq.config.resolution)
+    recs = []
+    for S in steps:
+        S = S if kind != 'ar' else grid[0] * grid[1]
+        path = Path(out_dir) / f'{kind}_{S or 0:03d}.json'
+        if skip_existing and path.exists(): recs.append(json.loads(path.read_text())); continue
+        recs.append(evaluate_prior(prior, vq, n, grid, S if kind != 'ar' else None, train_steps=meta.get('trained_steps'),
+                                   out=path, **kw))
+        print(f"{kind} S={S}: FID {recs[-1]['metrics']['fid']:.2f}, {recs[-1]['sec_per_sample']:.3f} s/sample", flush=True)
+    return recs
+
+def read_results(folder: str | Path) -> list[dict]:
+    "Every evaluation record (`*.json`) in `folder`, sorted by prior and steps."
+    recs = [json.loads(p.read_text()) for p in sorted(Path(folder).glob('*.json'))]
+    return sorted(recs, key=lambda r: (PRIOR_KINDS.index(r['prior']) if r['prior'] in PRIOR_KINDS else 9, r['steps'] or 0))
+
+# %% ../nbs/08_baselines.ipynb #95b7d140
+def config_class(kind: str) -> type:
+    "The training-config class of a prior kind."
+    if kind not in PRIOR_KINDS: raise ValueError(f"unknown prior kind {kind!r}; choose from {PRIOR_KINDS}")
+    return {'sundae': PriorConfig, 'absorbing': AbsorbingTrainConfig, 'ar': ARTrainConfig}[kind]
+
+def kind_presets(kind: str) -> dict:
+    "The training presets of a prior kind."
+    return PRIOR_PRESETS if kind == 'sundae' else BASELINE_PRESETS[kind]
+
+def cmd_train_kind(a) -> dict:
+    "Train a prior of kind `a.prior_kind`: CONFIG is a preset of that kind or a .json/.toml file, then key=value overrides."
+    cls, presets = config_class(a.prior_kind), kind_presets(a.prior_kind)
+    if a.config in presets: cfg = presets[a.config]
+    elif Path(a.config).suffix in ('.json', '.toml'): cfg = cls.load(a.config)
+    else: raise ValueError(f"{a.config!r} is neither a {a.prior_kind} preset ({', '.join(sorted(presets))}) nor a .json/.toml file")
+    cfg = cfg.override(*a.overrides)
+    Path(a.out).mkdir(parents=True, exist_ok=True); cfg.save(Path(a.out) / 'config.json')
+    model, loop = train_baseline(a.prior_kind, cfg, a.out, resume=not a.no_resume, device=a.device)
+    print(f"trained the {a.prior_kind} prior to step {loop.step}; model saved to {Path(a.out) / 'model'}")
+    return {'kind': a.prior_kind, 'step': loop.step}
+
+def _load_pair(a):
+    from megapixel_sundae.vqgan import VQGAN
+    from megapixel_sundae.core import default_device
+    dev = default_device(a.device)
+    return load_prior(a.prior, dev), VQGAN.from_pretrained(a.vqgan).to(dev).eval()
+
+def _tau(vals):
+    return None if vals is None else vals[0] if len(vals) == 1 else tuple(vals[:2])
+
+def cmd_sample_kind(a) -> dict:
+    "Sample images from a prior of any kind (optionally on a canvas larger than its training grid)."
+    from megapixel_sundae.core import save_image
+    from megapixel_sundae.sampling import decode
+    prior, vq = _load_pair(a)
+    kind, out = prior_kind(prior), Path(a.out)
+    (out / 'images').mkdir(parents=True, exist_ok=True)
+    grid = vq.config.grid(*(a.size or [vq.config.resolution]))
+    t0 = time.time()
+    if a.canvas:
+        H, W = (a.canvas * 2)[:2]
+        if kind == 'absorbing':
+            s = sample_large_absorbing(prior, a.n, (H, W), grid, a.steps, _tau(a.temperature) or 0.9, a.stride, a.seed)
+        elif kind == 'sundae':
+            s = sample_large_sundae(prior, a.n, (H, W), grid, a.steps or 20, _tau(a.temperature) or (1.0, 0.7),
+                                    stride=a.stride, seed=a.seed)
+        else: raise ValueError("larger-than-training canvases need a SUNDAE or absorbing-diffusion prior (not ar)")
+    else: s = generate(prior, a.n, grid, steps=a.steps, temperature=_tau(a.temperature), seed=a.seed, batch_size=a.batch_size)
+    t1 = time.time()
+    imgs = decode(vq, s.tokens, batch_size=a.batch_size)
+    save_image(imgs, out / 'grid.png', nrow=min(8 if a.canvas else 16, a.n))
+    for i, im in enumerate(imgs): save_image(im[None], out / 'images' / f'{i:06d}.png', padding=0)
+    torch.save(s.tokens.to(torch.int32), out / 'tokens.pt')
+    summary = {'kind': kind, 'n': a.n, 'tokens': list(s.tokens.shape[1:]), 'steps': a.steps, 'seed': a.seed,
+               'network_evaluations': s.evaluations, 'sampling_seconds': round(t1 - t0, 3),
+               'seconds_per_sample': round((time.time() - t0) / a.n, 4)}
+    (out / 'summary.json').write_text(json.dumps(summary, indent=2) + '\n')
+    print(f"{a.n} {kind} samples of {s.tokens.shape[1]}×{s.tokens.shape[2]} tokens in {time.time() - t0:.1f}s; wrote {out / 'grid.png'}")
+    return summary
+
+def cmd_inpaint_kind(a) -> dict:
+    "Inpaint the masked part of an image with a SUNDAE or absorbing-diffusion prior."
+    import numpy as np
+    from PIL import Image
+    from megapixel_sundae.core import save_image, from_uint8
+    from megapixel_sundae.data import to_rgb, resize_crop
+    from megapixel_sundae.cli import parse_mask
+    prior, vq = _load_pair(a)
+    p = Path(a.image)
+    if not p.exists(): raise FileNotFoundError(f"image not found: {p}")
+    size = a.size or vq.config.resolution
+    img = from_uint8(np.asarray(resize_crop(to_rgb(Image.open(p)), size)))
+    mask = parse_mask(a.mask, size, size)
+    r = inpaint_any(prior, vq, img, mask, samples=a.samples, steps=a.steps, temperature=_tau(a.temperature),
+                    cover=a.cover, paste_back=a.paste_back, seed=a.seed)
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    save_image(torch.cat([img[None], torch.where(mask, torch.zeros(()), img)[None], r.images]), out / 'inpaint.png',
+               nrow=2 + a.samples)
+    summary = {'kind': prior_kind(prior), 'image': str(p), 'mask': a.mask, 'tokens_regenerated': int(r.latent_mask[0].sum()),
+               'start_steps': r.steps.tolist()}
+    (out / 'summary.json').write_text(json.dumps(summary, indent=2) + '\n')
+    print(f"regenerated {summary['tokens_regenerated']} tokens; wrote {out / 'inpaint.png'}")
+    return summary
+
+# %% ../nbs/08_baselines.ipynb #745287b8
+def add_prior_kind_arg(q):
+    "`--prior-kind sundae|absorbing|ar` (what `megapixel-sundae train` needs)."
+    q.add_argument('--prior-kind', choices=PRIOR_KINDS, default='sundae',
+                   help='which prior to train: sundae (default), absorbing (Unleashing Transformers) or ar (autoregressive)')
+
+def add_cli(sub):
+    "Register train-baseline, sample-baseline and inpaint-baseline on an argparse subparsers object."
+    dev = lambda q: q.add_argument('--device', default=None, help='cuda, cuda:1 or cpu (default: CUDA if available)')
+    q = sub.add_parser('train-baseline', help='train a prior of any kind (sundae, absorbing, ar)',
+                       description='Train a SUNDAE, absorbing-diffusion or autoregressive prior on a latent dataset. CONFIG '
+                       'is a preset of that kind (emoji64, …) or a .json/.toml config file; then key=value overrides.')
+    q.add_argument('config'); q.add_argument('overrides', nargs='*')
+    add_prior_kind_arg(q)
+    q.add_argument('--out', required=True, help='run folder (resumed if it holds a checkpoint)')
+    q.add_argument('--no-resume', action='store_true'); dev(q); q.set_defaults(func=cmd_train_kind)
+
+    def common(q):
+        q.add_argument('--prior', required=True, help='prior folder of any kind (the kind is read from its config.json)')
+        q.add_argument('--vqgan', required=True)
+        q.add_argument('--steps', type=int, default=None,
+                       help='sundae: max steps (default 50); absorbing: S (default T); ignored by ar (one step per token)')
+        q.add_argument('--temperature', type=float, nargs='+', default=None,
+                       help='τ (sundae also START END); default 1.0 0.7 for sundae, 0.9 otherwise')
+        q.add_argument('--seed', type=int, default=0); q.add_argument('--out', required=True); dev(q)
+    q = sub.add_parser('sample-baseline', help='sample from a prior of any kind',
+                       description='Sample images from a SUNDAE, absorbing-diffusion or autoregressive prior: grid.png, '
+                       'images/, tokens.pt, summary.json. --canvas H W samples a larger token canvas by window averaging.')
+    common(q)
+    q.add_argument('-n', type=int, default=16); q.add_argument('--batch-size', type=int, default=64)
+    q.add_argument('--size', type=int, nargs='+', default=None, help='image H [W] (default: the VQ-GAN\'s resolution)')
+    q.add_argument('--canvas', type=int, nargs='+', default=None, help='token canvas H [W] larger than the training grid')
+    q.add_argument('--stride', type=int, default=1, help='--canvas: window stride (default 1)')
+    q.set_defaults(func=cmd_sample_kind)
+    q = sub.add_parser('inpaint-baseline', help='inpaint with a SUNDAE or absorbing-diffusion prior',
+                       description='Regenerate the masked part of an image. MASK as for `inpaint`.')
+    common(q)
+    q.add_argument('--image', required=True); q.add_argument('--mask', required=True)
+    q.add_argument('--size', type=int, default=None); q.add_argument('--samples', type=int, default=4)
+    q.add_argument('--cover', choices=('all', 'any'), default='all'); q.add_argument('--paste-back', action='store_true')
+    q.set_defaults(func=cmd_inpaint_kind)
+    return sub
