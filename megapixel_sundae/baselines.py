@@ -34,8 +34,8 @@ __all__ = ['ABSORBING_LOSSES', 'PRIOR_KINDS', 'BASELINE_PRESETS', 'DEFAULT_STEPS
 @dataclass(frozen=True)
 class AbsorbingConfig(Config):
     "An absorbing-diffusion prior: the hourglass over K codes + 1 mask id, and the number of diffusion steps T."
-    model: HourglassConfig = field(default_factory=lambda: HourglassConfig(vocab_size=512, dim=256, heads=4, dim_head=64,
-                                                                            depth=(2, 4, 2), shorten_factor=4))
+    model: HourglassConfig = field(default_factory=lambda: HourglassConfig(
+        vocab_size=512, dim=256, heads=4, dim_head=64, depth=(2, 4, 2), shorten_factor=4))
     timesteps: int = 64 # T (the paper uses T = N, the tokens per grid: 256 for 16×16)
 
     def __post_init__(self):
@@ -104,7 +104,8 @@ def absorbing_loss(model: nn.Module, # tokens [B, h, w] in [0, K] → logits [B,
                    labels: torch.Tensor | None = None,
                    generator: torch.Generator | None = None) -> AbsorbingOutput:
     "Mask z at a random time t and score the model's predictions of the masked tokens."
-    if kind not in ABSORBING_LOSSES: raise ValueError(f"unknown absorbing loss {kind!r}; choose from {ABSORBING_LOSSES}")
+    if kind not in ABSORBING_LOSSES:
+        raise ValueError(f"unknown absorbing loss {kind!r}; choose from {ABSORBING_LOSSES}")
     B, N = len(z), z[0].numel()
     if t is None: t = torch.randint(1, T + 1, (B,), device=z.device, generator=generator)
     zt, masked = mask_tokens(z, t, T, mask_id, u, generator)
@@ -123,8 +124,10 @@ def absorbing_loss(model: nn.Module, # tokens [B, h, w] in [0, K] → logits [B,
 
 # %% ../nbs/08_baselines.ipynb #01ac9439
 def _check_grid_tokens(tokens, K, what='init'):
-    if tokens.ndim != 3 or tokens.is_floating_point(): raise ValueError(f"{what} must be integer tokens [n, h, w], got {tuple(tokens.shape)}")
-    if tokens.numel() and (tokens.min() < 0 or tokens.max() >= K): raise ValueError(f"{what} tokens must lie in [0, {K})")
+    if tokens.ndim != 3 or tokens.is_floating_point():
+        raise ValueError(f"{what} must be integer tokens [n, h, w], got {tuple(tokens.shape)}")
+    if tokens.numel() and (tokens.min() < 0 or tokens.max() >= K):
+        raise ValueError(f"{what} tokens must lie in [0, {K})")
 
 @torch.no_grad()
 def sample_absorbing(prior: AbsorbingPrior,
@@ -148,7 +151,8 @@ def sample_absorbing(prior: AbsorbingPrior,
         _check_grid_tokens(init, K)
         n, grid = init.shape[0] if n is None else n, tuple(init.shape[1:])
         if init.shape[0] != n: raise ValueError(f"init holds {init.shape[0]} grids but n={n}")
-        if mask is None or mask.dtype != torch.bool: raise ValueError("inpainting needs a bool mask (True = regenerate) with init")
+        if mask is None or mask.dtype != torch.bool:
+            raise ValueError("inpainting needs a bool mask (True = regenerate) with init")
         if mask.ndim != 3 or tuple(mask.shape[1:]) != grid or mask.shape[0] not in (1, n):
             raise ValueError(f"mask must be [n or 1, {grid[0]}, {grid[1]}], got {tuple(mask.shape)}")
     elif mask is not None: raise ValueError("a mask needs init= (the tokens to keep where the mask is False)")
@@ -220,7 +224,8 @@ class ARConfig(Config):
     def __post_init__(self):
         for k in ('vocab_size', 'dim', 'heads', 'dim_head', 'depth', 'mlp_mult', 'max_len'):
             v = getattr(self, k)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1: raise ValueError(f"{k} must be a positive int, got {v!r}")
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"{k} must be a positive int, got {v!r}")
 
 class CausalAttention(nn.Module):
     "Multi-head causal self-attention with an optional key/value cache."
@@ -258,7 +263,7 @@ class CausalBlock(nn.Module):
 
 # %% ../nbs/08_baselines.ipynb #7a1c6e78
 class ARTransformer(nn.Module, Pretrained):
-    "Raster-order autoregressive prior: tokens `[B, h, w]` → logits `[B, h, w, K]`, position i conditioned on tokens < i."
+    "Raster-order autoregressive prior: tokens `[B, h, w]` → logits `[B, h, w, K]`; position i sees tokens < i."
     config_class = ARConfig
 
     def __init__(self, config: ARConfig = ARConfig()):
@@ -275,7 +280,8 @@ class ARTransformer(nn.Module, Pretrained):
             if isinstance(mod, nn.Linear) and mod.bias is not None: nn.init.zeros_(mod.bias)
         for b in self.blocks: # residual outputs scaled by 1/√(2·layers), as in the hourglass
             for lin in (b.attn.out, b.mlp[2]): nn.init.normal_(lin.weight, 0.0, c.init_std / math.sqrt(2 * c.depth))
-        nn.init.normal_(self.start, 0.0, c.init_std); nn.init.normal_(self.pos_emb, 0.0, c.init_std)
+        nn.init.normal_(self.start, 0.0, c.init_std)
+        nn.init.normal_(self.pos_emb, 0.0, c.init_std)
 
     def _inputs(self, z: torch.Tensor) -> torch.Tensor:
         "Embeddings `[B, n+1, dim]` of the start token followed by `z` `[B, n]`, with positions 0..n."
@@ -288,9 +294,11 @@ class ARTransformer(nn.Module, Pretrained):
 
     def forward(self, tokens: torch.Tensor, labels=None) -> torch.Tensor:
         if labels is not None: raise ValueError("the autoregressive prior is unconditional; labels were passed")
-        if tokens.dim() != 3 or tokens.is_floating_point(): raise ValueError(f"tokens must be integer [B, h, w], got {tuple(tokens.shape)}")
+        if tokens.dim() != 3 or tokens.is_floating_point():
+            raise ValueError(f"tokens must be integer [B, h, w], got {tuple(tokens.shape)}")
         B, h, w = tokens.shape
-        if h * w > self.config.max_len: raise ValueError(f"{h}×{w} = {h * w} tokens exceed max_len={self.config.max_len}")
+        if h * w > self.config.max_len:
+            raise ValueError(f"{h}×{w} = {h * w} tokens exceed max_len={self.config.max_len}")
         _check_grid_tokens(tokens, self.config.vocab_size, 'tokens')
         return self._run(self._inputs(tokens.reshape(B, -1)[:, :-1])).view(B, h, w, -1)
 
@@ -298,7 +306,8 @@ class ARTransformer(nn.Module, Pretrained):
         "Empty key/value caches, one per layer."
         c = self.config
         shape = (batch, c.heads, c.max_len, c.dim_head)
-        return [{'k': torch.zeros(shape, device=device, dtype=dtype), 'v': torch.zeros(shape, device=device, dtype=dtype)}
+        return [{'k': torch.zeros(shape, device=device, dtype=dtype),
+                 'v': torch.zeros(shape, device=device, dtype=dtype)}
                 for _ in range(c.depth)]
 
     def step(self, prev: torch.Tensor | None, # LongTensor[B]: the token at position pos-1 (None at pos = 0)
@@ -353,7 +362,8 @@ class AbsorbingTrainConfig(Config):
     val_batches: int = 4
 
     def __post_init__(self):
-        if self.loss not in ABSORBING_LOSSES: raise ValueError(f"unknown absorbing loss {self.loss!r}; choose from {ABSORBING_LOSSES}")
+        if self.loss not in ABSORBING_LOSSES:
+            raise ValueError(f"unknown absorbing loss {self.loss!r}; choose from {ABSORBING_LOSSES}")
 
 @dataclass(frozen=True)
 class ARTrainConfig(Config):
@@ -389,7 +399,8 @@ class _BaselineTask(TrainTask):
     def _val_batches(self, loop):
         bs = self.config.train.batch_size
         for b in range(min(self.config.val_batches, math.ceil(len(self.val) / bs))):
-            yield torch.stack([_tokens(self.val[i], 'cpu') for i in range(b * bs, min(len(self.val), (b + 1) * bs))]).to(loop.device)
+            rows = range(b * bs, min(len(self.val), (b + 1) * bs))
+            yield torch.stack([_tokens(self.val[i], 'cpu') for i in rows]).to(loop.device)
 
 class AbsorbingTask(_BaselineTask):
     "The absorbing-diffusion prior's training recipe for `core.fit`."
@@ -423,7 +434,8 @@ class ARTask(_BaselineTask):
         with loop.autocast(): logits = loop.modules['prior'](z)
         loss = F.cross_entropy(logits.flatten(0, -2).float(), z.flatten())
         gn = loop.optimize(loss)
-        return {'loss': loss.item(), 'bits': loss.item() / math.log(2), 'grad_norm': gn, '_items': z[0].numel() * len(z)}
+        bits = loss.item() / math.log(2)
+        return {'loss': loss.item(), 'bits': bits, 'grad_norm': gn, '_items': z[0].numel() * len(z)}
 
     def evaluate(self, loop: Loop) -> dict:
         if self.val is None or not is_main(): return {}
@@ -448,7 +460,8 @@ def train_baseline(kind: str, # 'absorbing', 'ar' (or 'sundae': sundae.train_pri
         if config not in presets: raise ValueError(f"unknown {kind} preset {config!r}; choose from {sorted(presets)}")
         config = presets[config]
     config = config.override(*overrides)
-    if not config.latents: raise ValueError("no latent dataset given: set latents=PATH (a folder written by encode_dataset)")
+    if not config.latents:
+        raise ValueError("no latent dataset given: set latents=PATH (a folder written by encode_dataset)")
     K = config.model.vocab_size
     train = LatentDataset(config.latents, 'train', vocab_size=K)
     val = LatentDataset(config.latents, 'val', vocab_size=K) if 'val' in train.meta['splits'] else None
@@ -468,7 +481,8 @@ def prior_kind(prior: nn.Module) -> str:
     if isinstance(prior, HourglassTransformer): return 'sundae'
     raise ValueError(f"not a prior of a known kind: {type(prior).__name__}")
 
-_KIND_CLASSES = {'HourglassTransformer': HourglassTransformer, 'AbsorbingPrior': AbsorbingPrior, 'ARTransformer': ARTransformer}
+_KIND_CLASSES = {'HourglassTransformer': HourglassTransformer, 'AbsorbingPrior': AbsorbingPrior,
+                 'ARTransformer': ARTransformer}
 
 def load_prior(path: str | Path, map_location='cpu') -> nn.Module:
     "Any prior saved with `save_pretrained` (SUNDAE hourglass, absorbing diffusion or autoregressive), in eval mode."
@@ -493,7 +507,8 @@ def generate(prior: nn.Module, n: int, grid: tuple[int, int] = (8, 8),
         return sample(prior, n, grid=grid, steps=steps or 50, temperature=tau, seed=seed, batch_size=batch_size,
                       progress=progress, **kw)
     if not isinstance(tau, (int, float)): raise ValueError(f"the {kind} sampler takes one temperature, got {tau!r}")
-    if kind == 'absorbing': return sample_absorbing(prior, n, grid, steps, tau, seed, batch_size=batch_size, progress=progress, **kw)
+    if kind == 'absorbing':
+        return sample_absorbing(prior, n, grid, steps, tau, seed, batch_size=batch_size, progress=progress, **kw)
     return sample_ar(prior, n, grid, tau, seed, batch_size=batch_size, progress=progress, **kw)
 
 # %% ../nbs/08_baselines.ipynb #24acaae8
@@ -509,7 +524,8 @@ def window_index(canvas: tuple[int, int], window: tuple[int, int], stride: int =
     "LongTensor[J, h·w]: the raster canvas index of every position of every window."
     (H, W), (h, w) = canvas, window
     rows, cols = window_offsets(H, h, stride), window_offsets(W, w, stride)
-    r0 = torch.tensor(rows).repeat_interleave(len(cols)); c0 = torch.tensor(cols).repeat(len(rows))
+    r0 = torch.tensor(rows).repeat_interleave(len(cols))
+    c0 = torch.tensor(cols).repeat(len(rows))
     r = r0[:, None, None] + torch.arange(h)[None, :, None]
     c = c0[:, None, None] + torch.arange(w)[None, None, :]
     return (r * W + c).reshape(len(r0), h * w)
@@ -520,7 +536,7 @@ def window_probs(prior: nn.Module, z: torch.Tensor, # canvas tokens [n, H, W] (m
                  window: tuple[int, int], stride: int = 1, temperature: float = 1.0,
                  need: torch.Tensor | None = None, # BoolTensor[n, H·W]: only run windows covering these positions
                  batch_size: int = 256, precision: str = 'auto') -> tuple[torch.Tensor, int]:
-    "Eq. 8: per-position distributions `[n, H·W, K]` averaged over the windows covering each position; and the windows run."
+    "Eq. 8: distributions `[n, H·W, K]` averaged over the windows covering each position; and the windows run."
     n, H, W = z.shape
     idx = window_index((H, W), window, stride) # [J, h·w]
     J, (h, w) = len(idx), window
@@ -558,7 +574,8 @@ def sample_large_absorbing(prior: AbsorbingPrior, n: int, canvas: tuple[int, int
         k = S - t + 1
         reveal = (z == m) & (counter_uniform(seed, ids, k, 0, N) < 1.0 / t)
         if reveal.any():
-            p, nw = window_probs(prior, z.view(n, H, W), window, stride, temperature, need=reveal, batch_size=batch_size)
+            p, nw = window_probs(prior, z.view(n, H, W), window, stride, temperature, need=reveal,
+                                 batch_size=batch_size)
             evals += nw
             new = categorical_from_uniform(p.clamp_min(1e-30).log(), counter_uniform(seed, ids, k, 1, N))
             z = torch.where(reveal, new, z)
@@ -600,14 +617,16 @@ def canvas_demo(prior_dir: str | Path, vqgan_dir: str | Path, out: str | Path, #
     if kind == 'absorbing':
         s = sample_large_absorbing(prior, n, canvas, window, steps, temperature or 0.9, stride, seed)
     elif kind == 'sundae':
-        s = sample_large_sundae(prior, n, canvas, window, steps or 20, temperature or (1.0, 0.7), stride=stride, seed=seed)
+        s = sample_large_sundae(prior, n, canvas, window, steps or 20, temperature or (1.0, 0.7),
+                                stride=stride, seed=seed)
     else: raise ValueError("larger-than-training canvases need a SUNDAE or absorbing-diffusion prior")
     imgs = decode(vq, s.tokens, batch_size=4)
     save_image(imgs, out, nrow=1)
     rec = {'prior': kind, 'canvas_tokens': list(canvas), 'window': list(window), 'stride': stride, 'n': n,
            'steps': steps or (20 if kind == 'sundae' else prior.config.timesteps), 'seed': seed,
            'windows_per_step': len(window_index(canvas, window, stride)), 'network_evaluations': s.evaluations,
-           'seconds': round(time.time() - t0, 1), 'threads': torch.get_num_threads(), 'image_size': list(imgs.shape[-2:])}
+           'seconds': round(time.time() - t0, 1), 'threads': torch.get_num_threads(),
+           'image_size': list(imgs.shape[-2:])}
     Path(out).with_suffix('.json').write_text(json.dumps(rec, indent=2) + '\n')
     return rec
 
@@ -622,14 +641,16 @@ def inpaint_any(prior: nn.Module, vqgan: nn.Module,
     from megapixel_sundae.inpainting import inpaint, as_mask, pixel_to_latent_mask, InpaintOutput
     from megapixel_sundae.sampling import decode
     kind = prior_kind(prior)
-    if kind == 'ar': raise ValueError("the autoregressive prior cannot inpaint: it only sees the tokens before each one "
-                                      "in raster order; use a SUNDAE or absorbing-diffusion prior")
+    if kind == 'ar':
+        raise ValueError("the autoregressive prior cannot inpaint: it only sees the tokens before each one "
+                         "in raster order; use a SUNDAE or absorbing-diffusion prior")
     tau = DEFAULT_TEMPERATURE[kind] if temperature is None else temperature
     if kind == 'sundae':
         return inpaint(prior, vqgan, image, mask, samples=samples, steps=steps or 50, temperature=tau, cover=cover,
                        paste_back=paste_back, seed=seed, progress=progress, **kw)
     x = image[None] if image.ndim == 3 else image
-    if x.ndim != 4 or x.shape[1] != 3: raise ValueError(f"image must be [3, H, W] or [B, 3, H, W], got {tuple(image.shape)}")
+    if x.ndim != 4 or x.shape[1] != 3:
+        raise ValueError(f"image must be [3, H, W] or [B, 3, H, W], got {tuple(image.shape)}")
     m = as_mask(mask, size=x.shape[-2:])
     m = m.expand(x.shape[0], *m.shape[-2:]) if m.ndim == 2 else m
     z = vqgan.encode_indices(x.to(next(vqgan.parameters()).device)).cpu()
@@ -670,12 +691,15 @@ def evaluate_prior(prior: nn.Module, vqgan: nn.Module, n: int = 388, grid: tuple
     imgs = decode(vqgan, s.tokens, batch_size=batch_size)
     t2 = time.perf_counter()
     m = evaluate_samples(imgs, reference, metrics=('fid', 'prdc'), k=k)
-    S = {'sundae': steps or 50, 'absorbing': steps or getattr(prior.config, 'timesteps', None), 'ar': grid[0] * grid[1]}[kind]
+    S = {'sundae': steps or 50, 'absorbing': steps or getattr(prior.config, 'timesteps', None),
+         'ar': grid[0] * grid[1]}[kind]
     rec = {'prior': kind, 'steps': S, 'temperature': list(tau) if isinstance(tau, tuple) else tau,
            'metrics': {key: m[key] for key in ('fid', 'precision', 'recall', 'density', 'coverage')},
-           'sec_per_sample': (t2 - t0) / n, 'chain_sec_per_sample': (t1 - t0) / n, 'decode_sec_per_sample': (t2 - t1) / n,
+           'sec_per_sample': (t2 - t0) / n, 'chain_sec_per_sample': (t1 - t0) / n,
+           'decode_sec_per_sample': (t2 - t1) / n,
            'steps_taken_mean': s.steps.float().mean().item(), 'network_evaluations': s.evaluations,
-           'n_samples': n, 'reference': reference, 'n_reference': m['n_reference'], 'prdc_k': k, 'extractor': m['extractor'],
+           'n_samples': n, 'reference': reference, 'n_reference': m['n_reference'], 'prdc_k': k,
+           'extractor': m['extractor'],
            'params': sum(p.numel() for p in prior.parameters()), 'train_steps': train_steps, 'seed': seed,
            'torch': torch.__version__, 'cpu': cpu_name(), 'threads': torch.get_num_threads(),
            'load_avg_1min': round(os.getloadavg()[0], 2), 'git_rev': git_rev(Path(__file__).parent),
@@ -685,7 +709,8 @@ def evaluate_prior(prior: nn.Module, vqgan: nn.Module, n: int = 388, grid: tuple
         Path(out).write_text(json.dumps(rec, indent=2) + '\n')
     return rec
 
-def evaluate_sweep(prior_dir: str | Path, vqgan_dir: str | Path, steps: list, # step counts to evaluate (None: the default)
+def evaluate_sweep(prior_dir: str | Path, vqgan_dir: str | Path,
+                   steps: list, # step counts to evaluate (None: the default)
                    out_dir: str | Path, n: int = 388, skip_existing: bool = True, **kw) -> list[dict]:
     "`evaluate_prior` at every step count, one `{kind}_{steps:03d}.json` each in `out_dir` (existing files are kept)."
     from megapixel_sundae.vqgan import VQGAN
@@ -696,16 +721,20 @@ def evaluate_sweep(prior_dir: str | Path, vqgan_dir: str | Path, steps: list, # 
     for S in steps:
         S = S if kind != 'ar' else grid[0] * grid[1]
         path = Path(out_dir) / f'{kind}_{S or 0:03d}.json'
-        if skip_existing and path.exists(): recs.append(json.loads(path.read_text())); continue
-        recs.append(evaluate_prior(prior, vq, n, grid, S if kind != 'ar' else None, train_steps=meta.get('trained_steps'),
-                                   out=path, **kw))
-        print(f"{kind} S={S}: FID {recs[-1]['metrics']['fid']:.2f}, {recs[-1]['sec_per_sample']:.3f} s/sample", flush=True)
+        if skip_existing and path.exists():
+            recs.append(json.loads(path.read_text()))
+            continue
+        recs.append(evaluate_prior(prior, vq, n, grid, S if kind != 'ar' else None,
+                                   train_steps=meta.get('trained_steps'), out=path, **kw))
+        fid, sec = recs[-1]['metrics']['fid'], recs[-1]['sec_per_sample']
+        print(f"{kind} S={S}: FID {fid:.2f}, {sec:.3f} s/sample", flush=True)
     return recs
 
 def read_results(folder: str | Path) -> list[dict]:
     "Every evaluation record (`*.json`) in `folder`, sorted by prior and steps."
     recs = [json.loads(p.read_text()) for p in sorted(Path(folder).glob('*.json'))]
-    return sorted(recs, key=lambda r: (PRIOR_KINDS.index(r['prior']) if r['prior'] in PRIOR_KINDS else 9, r['steps'] or 0))
+    order = lambda r: (PRIOR_KINDS.index(r['prior']) if r['prior'] in PRIOR_KINDS else 9, r['steps'] or 0)
+    return sorted(recs, key=order)
 
 # %% ../nbs/08_baselines.ipynb #95b7d140
 def config_class(kind: str) -> type:
@@ -718,13 +747,16 @@ def kind_presets(kind: str) -> dict:
     return PRIOR_PRESETS if kind == 'sundae' else BASELINE_PRESETS[kind]
 
 def cmd_train_kind(a) -> dict:
-    "Train a prior of kind `a.prior_kind`: CONFIG is a preset of that kind or a .json/.toml file, then key=value overrides."
+    "Train a prior of kind `a.prior_kind` (CONFIG: a preset of that kind or a .json/.toml file; key=value overrides)."
     cls, presets = config_class(a.prior_kind), kind_presets(a.prior_kind)
     if a.config in presets: cfg = presets[a.config]
     elif Path(a.config).suffix in ('.json', '.toml'): cfg = cls.load(a.config)
-    else: raise ValueError(f"{a.config!r} is neither a {a.prior_kind} preset ({', '.join(sorted(presets))}) nor a .json/.toml file")
+    else:
+        raise ValueError(f"{a.config!r} is neither a {a.prior_kind} preset ({', '.join(sorted(presets))}) "
+                         "nor a .json/.toml file")
     cfg = cfg.override(*a.overrides)
-    Path(a.out).mkdir(parents=True, exist_ok=True); cfg.save(Path(a.out) / 'config.json')
+    Path(a.out).mkdir(parents=True, exist_ok=True)
+    cfg.save(Path(a.out) / 'config.json')
     model, loop = train_baseline(a.prior_kind, cfg, a.out, resume=not a.no_resume, device=a.device)
     print(f"trained the {a.prior_kind} prior to step {loop.step}; model saved to {Path(a.out) / 'model'}")
     return {'kind': a.prior_kind, 'step': loop.step}
@@ -755,7 +787,9 @@ def cmd_sample_kind(a) -> dict:
             s = sample_large_sundae(prior, a.n, (H, W), grid, a.steps or 20, _tau(a.temperature) or (1.0, 0.7),
                                     stride=a.stride, seed=a.seed)
         else: raise ValueError("larger-than-training canvases need a SUNDAE or absorbing-diffusion prior (not ar)")
-    else: s = generate(prior, a.n, grid, steps=a.steps, temperature=_tau(a.temperature), seed=a.seed, batch_size=a.batch_size)
+    else:
+        s = generate(prior, a.n, grid, steps=a.steps, temperature=_tau(a.temperature), seed=a.seed,
+                     batch_size=a.batch_size)
     t1 = time.time()
     imgs = decode(vq, s.tokens, batch_size=a.batch_size)
     save_image(imgs, out / 'grid.png', nrow=min(8 if a.canvas else 16, a.n))
@@ -765,7 +799,8 @@ def cmd_sample_kind(a) -> dict:
                'network_evaluations': s.evaluations, 'sampling_seconds': round(t1 - t0, 3),
                'seconds_per_sample': round((time.time() - t0) / a.n, 4)}
     (out / 'summary.json').write_text(json.dumps(summary, indent=2) + '\n')
-    print(f"{a.n} {kind} samples of {s.tokens.shape[1]}×{s.tokens.shape[2]} tokens in {time.time() - t0:.1f}s; wrote {out / 'grid.png'}")
+    h, w = s.tokens.shape[1:]
+    print(f"{a.n} {kind} samples of {h}×{w} tokens in {time.time() - t0:.1f}s; wrote {out / 'grid.png'}")
     return summary
 
 def cmd_inpaint_kind(a) -> dict:
@@ -783,11 +818,12 @@ def cmd_inpaint_kind(a) -> dict:
     mask = parse_mask(a.mask, size, size)
     r = inpaint_any(prior, vq, img, mask, samples=a.samples, steps=a.steps, temperature=_tau(a.temperature),
                     cover=a.cover, paste_back=a.paste_back, seed=a.seed)
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
     save_image(torch.cat([img[None], torch.where(mask, torch.zeros(()), img)[None], r.images]), out / 'inpaint.png',
                nrow=2 + a.samples)
-    summary = {'kind': prior_kind(prior), 'image': str(p), 'mask': a.mask, 'tokens_regenerated': int(r.latent_mask[0].sum()),
-               'start_steps': r.steps.tolist()}
+    summary = {'kind': prior_kind(prior), 'image': str(p), 'mask': a.mask,
+               'tokens_regenerated': int(r.latent_mask[0].sum()), 'start_steps': r.steps.tolist()}
     (out / 'summary.json').write_text(json.dumps(summary, indent=2) + '\n')
     print(f"regenerated {summary['tokens_regenerated']} tokens; wrote {out / 'inpaint.png'}")
     return summary
@@ -796,41 +832,56 @@ def cmd_inpaint_kind(a) -> dict:
 def add_prior_kind_arg(q):
     "`--prior-kind sundae|absorbing|ar` (what `megapixel-sundae train` needs)."
     q.add_argument('--prior-kind', choices=PRIOR_KINDS, default='sundae',
-                   help='which prior to train: sundae (default), absorbing (Unleashing Transformers) or ar (autoregressive)')
+                   help='which prior to train: sundae (default), absorbing (Unleashing Transformers) '
+                        'or ar (autoregressive)')
 
 def add_cli(sub):
     "Register train-baseline, sample-baseline and inpaint-baseline on an argparse subparsers object."
     dev = lambda q: q.add_argument('--device', default=None, help='cuda, cuda:1 or cpu (default: CUDA if available)')
     q = sub.add_parser('train-baseline', help='train a prior of any kind (sundae, absorbing, ar)',
-                       description='Train a SUNDAE, absorbing-diffusion or autoregressive prior on a latent dataset. CONFIG '
-                       'is a preset of that kind (emoji64, …) or a .json/.toml config file; then key=value overrides.')
-    q.add_argument('config'); q.add_argument('overrides', nargs='*')
+                       description='Train a SUNDAE, absorbing-diffusion or autoregressive prior on a latent '
+                       'dataset. CONFIG is a preset of that kind (emoji64, …) or a .json/.toml config file; '
+                       'then key=value overrides.')
+    q.add_argument('config')
+    q.add_argument('overrides', nargs='*')
     add_prior_kind_arg(q)
     q.add_argument('--out', required=True, help='run folder (resumed if it holds a checkpoint)')
-    q.add_argument('--no-resume', action='store_true'); dev(q); q.set_defaults(func=cmd_train_kind)
+    q.add_argument('--no-resume', action='store_true')
+    dev(q)
+    q.set_defaults(func=cmd_train_kind)
 
     def common(q):
-        q.add_argument('--prior', required=True, help='prior folder of any kind (the kind is read from its config.json)')
+        q.add_argument('--prior', required=True,
+                       help='prior folder of any kind (the kind is read from its config.json)')
         q.add_argument('--vqgan', required=True)
         q.add_argument('--steps', type=int, default=None,
-                       help='sundae: max steps (default 50); absorbing: S (default T); ignored by ar (one step per token)')
+                       help='sundae: max steps (default 50); absorbing: S (default T); '
+                            'ignored by ar (one step per token)')
         q.add_argument('--temperature', type=float, nargs='+', default=None,
                        help='τ (sundae also START END); default 1.0 0.7 for sundae, 0.9 otherwise')
-        q.add_argument('--seed', type=int, default=0); q.add_argument('--out', required=True); dev(q)
+        q.add_argument('--seed', type=int, default=0)
+        q.add_argument('--out', required=True)
+        dev(q)
     q = sub.add_parser('sample-baseline', help='sample from a prior of any kind',
-                       description='Sample images from a SUNDAE, absorbing-diffusion or autoregressive prior: grid.png, '
-                       'images/, tokens.pt, summary.json. --canvas H W samples a larger token canvas by window averaging.')
+                       description='Sample images from a SUNDAE, absorbing-diffusion or autoregressive prior: '
+                       'grid.png, images/, tokens.pt, summary.json. --canvas H W samples a larger token canvas '
+                       'by window averaging.')
     common(q)
-    q.add_argument('-n', type=int, default=16); q.add_argument('--batch-size', type=int, default=64)
+    q.add_argument('-n', type=int, default=16)
+    q.add_argument('--batch-size', type=int, default=64)
     q.add_argument('--size', type=int, nargs='+', default=None, help='image H [W] (default: the VQ-GAN\'s resolution)')
-    q.add_argument('--canvas', type=int, nargs='+', default=None, help='token canvas H [W] larger than the training grid')
+    q.add_argument('--canvas', type=int, nargs='+', default=None,
+                   help='token canvas H [W] larger than the training grid')
     q.add_argument('--stride', type=int, default=1, help='--canvas: window stride (default 1)')
     q.set_defaults(func=cmd_sample_kind)
     q = sub.add_parser('inpaint-baseline', help='inpaint with a SUNDAE or absorbing-diffusion prior',
                        description='Regenerate the masked part of an image. MASK as for `inpaint`.')
     common(q)
-    q.add_argument('--image', required=True); q.add_argument('--mask', required=True)
-    q.add_argument('--size', type=int, default=None); q.add_argument('--samples', type=int, default=4)
-    q.add_argument('--cover', choices=('all', 'any'), default='all'); q.add_argument('--paste-back', action='store_true')
+    q.add_argument('--image', required=True)
+    q.add_argument('--mask', required=True)
+    q.add_argument('--size', type=int, default=None)
+    q.add_argument('--samples', type=int, default=4)
+    q.add_argument('--cover', choices=('all', 'any'), default='all')
+    q.add_argument('--paste-back', action='store_true')
     q.set_defaults(func=cmd_inpaint_kind)
     return sub

@@ -1,4 +1,4 @@
-"Behaviour tests of megapixel_sundae.baselines beyond the notebook's: resume equivalence through core.fit, and the shipped models."
+"Tests of megapixel_sundae.baselines beyond the notebook's: resume through core.fit, learning, shipped models."
 import json, tempfile
 from pathlib import Path
 
@@ -17,24 +17,26 @@ def _latents(d: Path, n_train=48, n_val=16, h=4, w=4, K=16):
     tokens = rng.integers(0, K, size=(n_train + n_val, h, w)).astype(np.uint16)
     d.mkdir(parents=True, exist_ok=True)
     np.save(d / 'tokens.npy', tokens)
-    meta = {'format': 'megapixel_sundae.latents/1', 'vocab_size': K, 'h': h, 'w': w, 'image_size': [4 * h, 4 * w],
-            'n': n_train + n_val, 'splits': {'train': [0, n_train], 'val': [n_train, n_val]}, 'flips': False,
+    meta = {'format': 'megapixel_sundae.latents/1', 'vocab_size': K, 'h': h, 'w': w,
+            'image_size': [4 * h, 4 * w], 'n': n_train + n_val,
+            'splits': {'train': [0, n_train], 'val': [n_train, n_val]}, 'flips': False,
             'vqgan': 'none', 'batch_size': 16, 'labels': False, 'complete': True}
     (d / 'latents.json').write_text(json.dumps(meta))
     return d
 
-SMALL = {'absorbing': ['model.model.vocab_size=16', 'model.model.dim=32', 'model.model.heads=2', 'model.model.dim_head=16',
-                       'model.model.depth=(1,1,1)', 'model.timesteps=16'],
-         'ar': ['model.vocab_size=16', 'model.dim=32', 'model.heads=2', 'model.dim_head=16', 'model.depth=2', 'model.max_len=16']}
+SMALL = {'absorbing': ['model.model.vocab_size=16', 'model.model.dim=32', 'model.model.heads=2',
+                       'model.model.dim_head=16', 'model.model.depth=(1,1,1)', 'model.timesteps=16'],
+         'ar': ['model.vocab_size=16', 'model.dim=32', 'model.heads=2', 'model.dim_head=16', 'model.depth=2',
+                'model.max_len=16']}
 
 @pytest.mark.parametrize('kind', ['absorbing', 'ar'])
 def test_resume_equals_uninterrupted(kind):
-    "Training 4 steps at once gives the same weights as 2 steps, a restart, and 2 more (RNG, optimizer and EMA restored)."
+    "4 steps at once give the same weights as 2 steps, a restart and 2 more (RNG, optimizer and EMA restored)."
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
         lat = _latents(d / 'lat')
-        common = [f'latents={lat}', 'train.batch_size=8', 'train.warmup_steps=1', 'train.log_every=1', 'train.eval_every=0',
-                  'train.ckpt_every=0', 'val_batches=1'] + SMALL[kind]
+        common = [f'latents={lat}', 'train.batch_size=8', 'train.warmup_steps=1', 'train.log_every=1',
+                  'train.eval_every=0', 'train.ckpt_every=0', 'val_batches=1'] + SMALL[kind]
         torch.manual_seed(0)
         a, _ = train_baseline(kind, 'emoji64', d / 'a', overrides=tuple(common + ['train.steps=4']), progress=False)
         torch.manual_seed(0) # the same initial weights
@@ -50,7 +52,9 @@ def test_absorbing_training_lowers_the_loss():
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
         lat = _latents(d / 'lat')
-        tok = np.load(lat / 'tokens.npy'); tok[:] = tok[0]; np.save(lat / 'tokens.npy', tok)
+        tok = np.load(lat / 'tokens.npy')
+        tok[:] = tok[0]
+        np.save(lat / 'tokens.npy', tok)
         m, loop = train_baseline('absorbing', 'emoji64', d / 'run', progress=False, overrides=tuple(
             [f'latents={lat}', 'train.steps=120', 'train.batch_size=8', 'train.warmup_steps=1', 'train.lr=3e-3',
              'train.eval_every=120', 'val_batches=1', 'train.ema_decay=None'] + SMALL['absorbing']))
