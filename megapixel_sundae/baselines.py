@@ -22,13 +22,13 @@ from .sampling import SampleOutput, counter_uniform, linear_schedule, proportion
 
 # %% auto #0
 __all__ = ['ABSORBING_LOSSES', 'PRIOR_KINDS', 'BASELINE_PRESETS', 'DEFAULT_STEPS', 'DEFAULT_TEMPERATURE', 'AbsorbingConfig',
-           'AbsorbingPrior', 'mask_tokens', 'loss_weight', 'AbsorbingOutput', 'absorbing_loss', 'sample_absorbing',
-           'absorbing_elbo', 'ARConfig', 'CausalAttention', 'CausalBlock', 'ARTransformer', 'sample_ar',
-           'AbsorbingTrainConfig', 'ARTrainConfig', 'AbsorbingTask', 'ARTask', 'train_baseline', 'prior_kind',
-           'load_prior', 'generate', 'window_offsets', 'window_index', 'window_probs', 'sample_large_absorbing',
-           'sample_large_sundae', 'canvas_demo', 'inpaint_any', 'cpu_name', 'git_rev', 'evaluate_prior',
-           'evaluate_sweep', 'read_results', 'config_class', 'kind_presets', 'cmd_train_kind', 'cmd_sample_kind',
-           'cmd_inpaint_kind', 'add_prior_kind_arg', 'add_cli']
+           'AbsorbingPrior', 'mask_tokens', 'loss_weight', 'AbsorbingOutput', 'absorbing_loss', 'absorbing_start',
+           'sample_absorbing', 'absorbing_elbo', 'ARConfig', 'CausalAttention', 'CausalBlock', 'ARTransformer',
+           'sample_ar', 'AbsorbingTrainConfig', 'ARTrainConfig', 'AbsorbingTask', 'ARTask', 'train_baseline',
+           'prior_kind', 'load_prior', 'generate', 'window_offsets', 'window_index', 'window_probs',
+           'sample_large_absorbing', 'sample_large_sundae', 'canvas_demo', 'inpaint_any', 'cpu_name', 'git_rev',
+           'evaluate_prior', 'evaluate_sweep', 'read_results', 'config_class', 'kind_presets', 'cmd_train_kind',
+           'cmd_sample_kind', 'cmd_inpaint_kind', 'add_prior_kind_arg', 'add_cli']
 
 # %% ../nbs/08_baselines.ipynb #447fd7c7
 @dataclass(frozen=True)
@@ -129,6 +129,29 @@ def _check_grid_tokens(tokens, K, what='init'):
     if tokens.numel() and (tokens.min() < 0 or tokens.max() >= K):
         raise ValueError(f"{what} tokens must lie in [0, {K})")
 
+def absorbing_start(S: int, mask_id: int, K: int, n: int | None = None, grid: tuple[int, int] = (8, 8),
+                    init: torch.Tensor | None = None, # LongTensor[n, h, w]: tokens to keep (inpainting)
+                    mask: torch.Tensor | None = None, # BoolTensor[n or 1, h, w]: True = regenerate (with `init`)
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+    "The chain's start `[n, h·w]` (all mask, or `init` with the region masked) and each sample's first step t0 `[n]`."
+    if init is None:
+        if mask is not None: raise ValueError("a mask needs init= (the tokens to keep where the mask is False)")
+        n = 1 if n is None else n
+        return torch.full((n, grid[0] * grid[1]), mask_id, dtype=torch.long), torch.full((n,), S)
+    _check_grid_tokens(init, K)
+    n, (h, w) = init.shape[0] if n is None else n, init.shape[1:]
+    if init.shape[0] != n: raise ValueError(f"init holds {init.shape[0]} grids but n={n}")
+    if mask is None or mask.dtype != torch.bool:
+        raise ValueError("inpainting needs a bool mask (True = regenerate) with init")
+    if mask.ndim != 3 or tuple(mask.shape[1:]) != (h, w) or mask.shape[0] not in (1, n):
+        raise ValueError(f"mask must be [n or 1, {h}, {w}], got {tuple(mask.shape)}")
+    mk = mask.expand(n, h, w).reshape(n, h * w).cpu()
+    z = torch.where(mk, torch.full_like(mk, mask_id, dtype=torch.long), init.reshape(n, h * w).cpu().long())
+    # t0 = round(S · masked / N): the time at which a fraction masked/N of the tokens is masked on average
+    nm = mk.sum(1)
+    return z, torch.where(nm > 0, (S * nm.float() / (h * w)).round().long().clamp(1, S), torch.zeros_like(nm))
+
+# %% ../nbs/08_baselines.ipynb #01ea93d9
 @torch.no_grad()
 def sample_absorbing(prior: AbsorbingPrior,
                      n: int | None = None, # number of samples (default: from `init`)
@@ -147,44 +170,31 @@ def sample_absorbing(prior: AbsorbingPrior,
     S = steps or prior.config.timesteps
     if S < 1: raise ValueError(f"steps must be >= 1, got {S}")
     if temperature <= 0: raise ValueError(f"temperature must be > 0, got {temperature}")
-    if init is not None:
-        _check_grid_tokens(init, K)
-        n, grid = init.shape[0] if n is None else n, tuple(init.shape[1:])
-        if init.shape[0] != n: raise ValueError(f"init holds {init.shape[0]} grids but n={n}")
-        if mask is None or mask.dtype != torch.bool:
-            raise ValueError("inpainting needs a bool mask (True = regenerate) with init")
-        if mask.ndim != 3 or tuple(mask.shape[1:]) != grid or mask.shape[0] not in (1, n):
-            raise ValueError(f"mask must be [n or 1, {grid[0]}, {grid[1]}], got {tuple(mask.shape)}")
-    elif mask is not None: raise ValueError("a mask needs init= (the tokens to keep where the mask is False)")
-    n = 1 if n is None else n
-    h, w = grid
-    N = h * w
-    dev = next(prior.parameters()).device
+    z, t0 = absorbing_start(S, m, K, n, grid, init, mask)
+    n, (h, w) = len(z), (grid if init is None else init.shape[1:])
+    N, dev = h * w, next(prior.parameters()).device
     ids = torch.arange(n) if sample_ids is None else torch.as_tensor(sample_ids).long().cpu()
-    if init is None:
-        z, t0 = torch.full((n, N), m, dtype=torch.long), torch.full((n,), S)
-    else:
-        mk = mask.expand(n, h, w).reshape(n, N).cpu()
-        z = torch.where(mk, torch.full_like(mk, m, dtype=torch.long), init.reshape(n, N).cpu().long())
-        nm = mk.sum(1)
-        t0 = torch.where(nm > 0, (S * nm.float() / N).round().long().clamp(1, S), torch.zeros_like(nm))
     history = [z.view(n, h, w).clone()] if return_history else None
     evaluations, t_start, bs = 0, time.time(), batch_size or n
     for t in tqdm(range(S, 0, -1), disable=not progress, leave=False, desc='sampling'):
         k = S - t + 1 # step number, keys the randomness
+        # 1. which still-masked tokens are revealed now: probability 1/t (all of them at t = 1)
         reveal = (z == m) & (counter_uniform(seed, ids, k, 0, N) < 1.0 / t) & (t0 >= t)[:, None]
+        # 2. the network runs only for samples that reveal something
         rows = reveal.any(1).nonzero().flatten()
         for i in range(0, len(rows), bs):
             r = rows[i:i + bs]
-            with autocast(dev, precision): logits = prior(z[r].view(-1, h, w).to(dev))
+            with autocast(dev, precision):
+                logits = prior(z[r].view(-1, h, w).to(dev))
             evaluations += len(r)
+            # 3. draw from p(z_0 | z_t) at temperature τ and write only the revealed positions
             new = categorical_from_uniform(logits.float().view(len(r), N, K).cpu() / temperature,
                                            counter_uniform(seed, ids[r], k, 1, N))
             z[r] = torch.where(reveal[r], new, z[r])
         if return_history: history.append(z.view(n, h, w).clone())
     return SampleOutput(z.view(n, h, w), t0.clone(), time.time() - t_start, evaluations, history)
 
-# %% ../nbs/08_baselines.ipynb #63060bd7
+# %% ../nbs/08_baselines.ipynb #29e3fd3d
 @torch.no_grad()
 def absorbing_elbo(prior: AbsorbingPrior, z: torch.Tensor, # clean tokens [B, h, w]
                    n_t: int | None = None, # times per image (default: every t = 1..T)
@@ -207,7 +217,7 @@ def absorbing_elbo(prior: AbsorbingPrior, z: torch.Tensor, # clean tokens [B, h,
             total[i:i + batch_size] += C.double() / t * (T / len(ts))
     return (total / (N * math.log(2))).float()
 
-# %% ../nbs/08_baselines.ipynb #cce0d5d3
+# %% ../nbs/08_baselines.ipynb #77d8c28d
 @dataclass(frozen=True)
 class ARConfig(Config):
     "A plain pre-norm causal transformer over raster-ordered tokens."
@@ -261,7 +271,7 @@ class CausalBlock(nn.Module):
         x = x + self.attn(self.norm1(x), cache, pos)
         return x + self.mlp(self.norm2(x))
 
-# %% ../nbs/08_baselines.ipynb #7a1c6e78
+# %% ../nbs/08_baselines.ipynb #602f09b3
 class ARTransformer(nn.Module, Pretrained):
     "Raster-order autoregressive prior: tokens `[B, h, w]` → logits `[B, h, w, K]`; position i sees tokens < i."
     config_class = ARConfig
@@ -318,7 +328,7 @@ class ARTransformer(nn.Module, Pretrained):
 
     def num_params(self) -> int: return sum(p.numel() for p in self.parameters())
 
-# %% ../nbs/08_baselines.ipynb #9ccee349
+# %% ../nbs/08_baselines.ipynb #d47088a1
 @torch.no_grad()
 def sample_ar(prior: ARTransformer, n: int = 1, grid: tuple[int, int] = (8, 8), temperature: float = 1.0, seed: int = 0,
               sample_ids: torch.Tensor | None = None, batch_size: int | None = None,
@@ -346,7 +356,7 @@ def sample_ar(prior: ARTransformer, n: int = 1, grid: tuple[int, int] = (8, 8), 
         z[r] = zr.cpu()
     return SampleOutput(z.view(n, h, w), torch.full((n,), N), time.time() - t_start, n * N)
 
-# %% ../nbs/08_baselines.ipynb #f0227e5e
+# %% ../nbs/08_baselines.ipynb #ee9ab282
 def _train_default() -> TrainConfig:
     return TrainConfig(steps=6000, batch_size=32, lr=5e-4, weight_decay=0.01, warmup_steps=200, schedule='cosine',
                        min_lr_ratio=0.1, grad_clip=1.0, ema_decay=0.995, log_every=50, eval_every=500,
@@ -379,7 +389,7 @@ BASELINE_PRESETS = {
     'ar': {'emoji64': ARTrainConfig(latents='runs/emoji64_latents')},
 }
 
-# %% ../nbs/08_baselines.ipynb #ff8a6264
+# %% ../nbs/08_baselines.ipynb #2569c800
 def _tokens(batch, device):
     z = batch[0] if isinstance(batch, (tuple, list)) else batch
     return z.to(device, non_blocking=True)
@@ -446,7 +456,7 @@ class ARTask(_BaselineTask):
             n += z.numel()
         return {'bits': tot / n / math.log(2)}
 
-# %% ../nbs/08_baselines.ipynb #b7dea56f
+# %% ../nbs/08_baselines.ipynb #3b0aac66
 def train_baseline(kind: str, # 'absorbing', 'ar' (or 'sundae': sundae.train_prior)
                    config, # a config of that kind or the name of a preset
                    out_dir: str | Path, # run folder (resumed if it holds a checkpoint)
@@ -473,7 +483,7 @@ def train_baseline(kind: str, # 'absorbing', 'ar' (or 'sundae': sundae.train_pri
     if is_main(): model.save_pretrained(Path(out_dir) / 'model')
     return model, loop
 
-# %% ../nbs/08_baselines.ipynb #57db1d3c
+# %% ../nbs/08_baselines.ipynb #0cf94e17
 def prior_kind(prior: nn.Module) -> str:
     "'sundae', 'absorbing' or 'ar'."
     if isinstance(prior, AbsorbingPrior): return 'absorbing'
@@ -511,7 +521,7 @@ def generate(prior: nn.Module, n: int, grid: tuple[int, int] = (8, 8),
         return sample_absorbing(prior, n, grid, steps, tau, seed, batch_size=batch_size, progress=progress, **kw)
     return sample_ar(prior, n, grid, tau, seed, batch_size=batch_size, progress=progress, **kw)
 
-# %% ../nbs/08_baselines.ipynb #24acaae8
+# %% ../nbs/08_baselines.ipynb #1f0f2cf3
 def window_offsets(size: int, window: int, stride: int = 1) -> list[int]:
     "Window starts along one side: 0, stride, 2·stride, … and always the last one, size − window."
     if stride < 1: raise ValueError(f"stride must be >= 1, got {stride}")
@@ -530,7 +540,7 @@ def window_index(canvas: tuple[int, int], window: tuple[int, int], stride: int =
     c = c0[:, None, None] + torch.arange(w)[None, None, :]
     return (r * W + c).reshape(len(r0), h * w)
 
-# %% ../nbs/08_baselines.ipynb #d4e3c078
+# %% ../nbs/08_baselines.ipynb #8d8c53c6
 @torch.no_grad()
 def window_probs(prior: nn.Module, z: torch.Tensor, # canvas tokens [n, H, W] (mask ids allowed for absorbing)
                  window: tuple[int, int], stride: int = 1, temperature: float = 1.0,
@@ -556,7 +566,7 @@ def window_probs(prior: nn.Module, z: torch.Tensor, # canvas tokens [n, H, W] (m
     if acc is None: return torch.zeros(n, H * W, 0), 0
     return acc.view(n, H * W, -1) / count[None, :, None], len(pairs)
 
-# %% ../nbs/08_baselines.ipynb #951d5a64
+# %% ../nbs/08_baselines.ipynb #cd9c781b
 @torch.no_grad()
 def sample_large_absorbing(prior: AbsorbingPrior, n: int, canvas: tuple[int, int], # (H, W) of the canvas, in tokens
                            window: tuple[int, int] = (8, 8), # the training grid
@@ -603,7 +613,7 @@ def sample_large_sundae(prior: HourglassTransformer, n: int, canvas: tuple[int, 
         if return_history: history.append(z.view(n, H, W).clone())
     return SampleOutput(z.view(n, H, W), torch.full((n,), steps), time.time() - t_start, evals, history)
 
-# %% ../nbs/08_baselines.ipynb #179a286f
+# %% ../nbs/08_baselines.ipynb #481c1836
 def canvas_demo(prior_dir: str | Path, vqgan_dir: str | Path, out: str | Path, # PNG to write (and a .json beside it)
                 canvas: tuple[int, int] = (16, 32), n: int = 4, steps: int | None = None, temperature=None,
                 stride: int = 2, seed: int = 0) -> dict:
@@ -630,7 +640,7 @@ def canvas_demo(prior_dir: str | Path, vqgan_dir: str | Path, out: str | Path, #
     Path(out).with_suffix('.json').write_text(json.dumps(rec, indent=2) + '\n')
     return rec
 
-# %% ../nbs/08_baselines.ipynb #4b45832f
+# %% ../nbs/08_baselines.ipynb #c492b109
 @torch.no_grad()
 def inpaint_any(prior: nn.Module, vqgan: nn.Module,
                 image: torch.Tensor, # [3, H, W] or [B, 3, H, W] in [-1, 1]
@@ -661,7 +671,7 @@ def inpaint_any(prior: nn.Module, vqgan: nn.Module,
     if paste_back: out = torch.where(mr[:, None], out, xr.cpu())
     return InpaintOutput(out, s.tokens, lm, s.steps, s.history)
 
-# %% ../nbs/08_baselines.ipynb #cc83b2fa
+# %% ../nbs/08_baselines.ipynb #95c1e9e7
 def cpu_name() -> str:
     "The CPU model name (from /proc/cpuinfo on Linux)."
     try:
@@ -736,7 +746,7 @@ def read_results(folder: str | Path) -> list[dict]:
     order = lambda r: (PRIOR_KINDS.index(r['prior']) if r['prior'] in PRIOR_KINDS else 9, r['steps'] or 0)
     return sorted(recs, key=order)
 
-# %% ../nbs/08_baselines.ipynb #95b7d140
+# %% ../nbs/08_baselines.ipynb #d90e37fc
 def config_class(kind: str) -> type:
     "The training-config class of a prior kind."
     if kind not in PRIOR_KINDS: raise ValueError(f"unknown prior kind {kind!r}; choose from {PRIOR_KINDS}")
@@ -828,7 +838,7 @@ def cmd_inpaint_kind(a) -> dict:
     print(f"regenerated {summary['tokens_regenerated']} tokens; wrote {out / 'inpaint.png'}")
     return summary
 
-# %% ../nbs/08_baselines.ipynb #745287b8
+# %% ../nbs/08_baselines.ipynb #a508da53
 def add_prior_kind_arg(q):
     "`--prior-kind sundae|absorbing|ar` (what `megapixel-sundae train` needs)."
     q.add_argument('--prior-kind', choices=PRIOR_KINDS, default='sundae',
