@@ -27,8 +27,8 @@ __all__ = ['ABSORBING_LOSSES', 'PRIOR_KINDS', 'BASELINE_PRESETS', 'DEFAULT_STEPS
            'sample_ar', 'AbsorbingTrainConfig', 'ARTrainConfig', 'AbsorbingTask', 'ARTask', 'train_baseline',
            'prior_kind', 'load_prior', 'generate', 'window_offsets', 'window_index', 'window_probs',
            'sample_large_absorbing', 'sample_large_sundae', 'canvas_demo', 'inpaint_any', 'cpu_name', 'git_rev',
-           'evaluate_prior', 'evaluate_sweep', 'read_results', 'config_class', 'kind_presets', 'cmd_train_kind',
-           'cmd_sample_kind', 'cmd_inpaint_kind', 'add_prior_kind_arg', 'add_cli']
+           'evaluate_prior', 'evaluate_sweep', 'retime_records', 'read_results', 'config_class', 'kind_presets',
+           'cmd_train_kind', 'cmd_sample_kind', 'cmd_inpaint_kind', 'add_prior_kind_arg', 'add_cli']
 
 # %% ../nbs/08_baselines.ipynb #447fd7c7
 @dataclass(frozen=True)
@@ -615,28 +615,33 @@ def sample_large_sundae(prior: HourglassTransformer, n: int, canvas: tuple[int, 
 
 # %% ../nbs/08_baselines.ipynb #481c1836
 def canvas_demo(prior_dir: str | Path, vqgan_dir: str | Path, out: str | Path, # PNG to write (and a .json beside it)
-                canvas: tuple[int, int] = (16, 32), n: int = 4, steps: int | None = None, temperature=None,
-                stride: int = 2, seed: int = 0) -> dict:
+                canvas: tuple[int, int] = (16, 32), n: int = 2,
+                steps: int | None = None, # default: 20 (SUNDAE), 32 (absorbing: S = T/2)
+                temperature=None, stride: int = 1, seed: int = 0,
+                mode: str = 'windows', # 'windows': Eq. 8; 'whole': the network on the whole canvas at once
+               ) -> dict:
     "Sample `n` larger-than-training canvases with a SUNDAE or absorbing prior, decode them and save the picture."
     from megapixel_sundae.vqgan import VQGAN
     from megapixel_sundae.sampling import decode
     from megapixel_sundae.core import save_image
+    if mode not in ('windows', 'whole'): raise ValueError(f"mode must be 'windows' or 'whole', got {mode!r}")
     prior, vq = load_prior(prior_dir), VQGAN.from_pretrained(vqgan_dir).eval()
     kind, window = prior_kind(prior), vq.config.grid(vq.config.resolution)
+    if kind == 'ar': raise ValueError("larger-than-training canvases need a SUNDAE or absorbing-diffusion prior")
+    steps = steps or (20 if kind == 'sundae' else 32)
+    tau = temperature or DEFAULT_TEMPERATURE[kind]
     t0 = time.time()
-    if kind == 'absorbing':
-        s = sample_large_absorbing(prior, n, canvas, window, steps, temperature or 0.9, stride, seed)
-    elif kind == 'sundae':
-        s = sample_large_sundae(prior, n, canvas, window, steps or 20, temperature or (1.0, 0.7),
-                                stride=stride, seed=seed)
-    else: raise ValueError("larger-than-training canvases need a SUNDAE or absorbing-diffusion prior")
+    if mode == 'whole': s = generate(prior, n, canvas, steps=steps, temperature=tau, seed=seed, early_stop=False) \
+        if kind == 'sundae' else generate(prior, n, canvas, steps=steps, temperature=tau, seed=seed)
+    elif kind == 'absorbing': s = sample_large_absorbing(prior, n, canvas, window, steps, tau, stride, seed)
+    else: s = sample_large_sundae(prior, n, canvas, window, steps, tau, stride=stride, seed=seed)
     imgs = decode(vq, s.tokens, batch_size=4)
     save_image(imgs, out, nrow=1)
-    rec = {'prior': kind, 'canvas_tokens': list(canvas), 'window': list(window), 'stride': stride, 'n': n,
-           'steps': steps or (20 if kind == 'sundae' else prior.config.timesteps), 'seed': seed,
-           'windows_per_step': len(window_index(canvas, window, stride)), 'network_evaluations': s.evaluations,
-           'seconds': round(time.time() - t0, 1), 'threads': torch.get_num_threads(),
-           'image_size': list(imgs.shape[-2:])}
+    rec = {'prior': kind, 'mode': mode, 'canvas_tokens': list(canvas), 'window': list(window), 'stride': stride,
+           'n': n, 'steps': steps, 'temperature': list(tau) if isinstance(tau, tuple) else tau, 'seed': seed,
+           'windows_per_step': len(window_index(canvas, window, stride)) if mode == 'windows' else 1,
+           'network_evaluations': s.evaluations, 'seconds': round(time.time() - t0, 1),
+           'threads': torch.get_num_threads(), 'image_size': list(imgs.shape[-2:])}
     Path(out).with_suffix('.json').write_text(json.dumps(rec, indent=2) + '\n')
     return rec
 
@@ -738,6 +743,34 @@ def evaluate_sweep(prior_dir: str | Path, vqgan_dir: str | Path,
                                    train_steps=meta.get('trained_steps'), out=path, **kw))
         fid, sec = recs[-1]['metrics']['fid'], recs[-1]['sec_per_sample']
         print(f"{kind} S={S}: FID {fid:.2f}, {sec:.3f} s/sample", flush=True)
+    return recs
+
+def retime_records(folder: str | Path, prior_dirs: dict, # kind → prior folder
+                   vqgan_dir: str | Path, n: int = 64, repeats: int = 3, seed: int = 100) -> list[dict]:
+    "Time every record's setting again back to back in one process (interleaved, median of `repeats`) and store it."
+    from megapixel_sundae.vqgan import VQGAN
+    from megapixel_sundae.sampling import decode
+    vq, recs = VQGAN.from_pretrained(vqgan_dir).eval(), read_results(folder)
+    priors = {k: load_prior(d) for k, d in prior_dirs.items()}
+    grid = vq.config.grid(vq.config.resolution)
+    runs = {i: [] for i in range(len(recs))}
+    for rep in range(repeats): # interleaved, so a change in the machine's load hits every setting alike
+        for i, r in enumerate(recs):
+            tau = tuple(r['temperature']) if isinstance(r['temperature'], list) else r['temperature']
+            t0 = time.perf_counter()
+            s = generate(priors[r['prior']], n, grid, steps=r['steps'] if r['prior'] != 'ar' else None,
+                         temperature=tau, seed=seed + rep, batch_size=n)
+            t1 = time.perf_counter()
+            decode(vq, s.tokens, batch_size=n)
+            runs[i].append((t1 - t0, time.perf_counter() - t1, s.evaluations / n))
+    for i, r in enumerate(recs):
+        chain, dec, ev = (float(np.median([x[j] for x in runs[i]])) for j in range(3))
+        r['sec_per_sample_eval_run'] = r.get('sec_per_sample_eval_run', r['sec_per_sample'])
+        r.update(sec_per_sample=(chain + dec) / n, chain_sec_per_sample=chain / n, decode_sec_per_sample=dec / n,
+                 timing={'n': n, 'batch_size': n, 'repeats': repeats, 'network_passes_per_sample': ev,
+                         'how': 'all settings timed back to back in one process, interleaved; median',
+                         'load_avg_1min': round(os.getloadavg()[0], 2), 'threads': torch.get_num_threads()})
+        Path(folder, f"{r['prior']}_{r['steps']:03d}.json").write_text(json.dumps(r, indent=2) + '\n')
     return recs
 
 def read_results(folder: str | Path) -> list[dict]:
