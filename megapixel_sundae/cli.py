@@ -9,8 +9,9 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['SUBCOMMANDS', 'cmd_train_vqgan', 'cmd_train', 'cmd_encode', 'add_train_parsers', 'add_encode_parser', 'cmd_sample',
-           'add_sample_parser', 'parse_mask', 'cmd_inpaint', 'add_inpaint_parser', 'cmd_evaluate',
-           'add_evaluate_parser', 'cmd_demo', 'add_demo_parser', 'build_parser', 'main']
+           'add_sample_parser', 'parse_mask', 'read_inpainting_input', 'write_inpaintings', 'cmd_inpaint',
+           'add_inpaint_parser', 'cmd_evaluate', 'add_evaluate_parser', 'cmd_demo', 'add_demo_parser', 'build_parser',
+           'main']
 
 # %% ../nbs/10_cli.ipynb #a4c7fafb
 def _load_config(cls, presets: dict, spec: str, overrides: list[str]):
@@ -261,21 +262,40 @@ def parse_mask(spec: str, H: int, W: int):
     return as_mask(spec, size=(H, W))
 
 
-def cmd_inpaint(a) -> dict:
-    "Inpaint the masked part of an image."
-    import numpy as np, torch
+def read_inpainting_input(a, size: int):
+    "`--image` resized and center-cropped to `size` × `size` (in [-1, 1]), and the `--mask` at that size."
+    import numpy as np
     from PIL import Image
-    from megapixel_sundae.core import save_image, from_uint8
+    from megapixel_sundae.core import from_uint8
     from megapixel_sundae.data import to_rgb, resize_crop
-    from megapixel_sundae.inpainting import inpaint
 
-    prior, vq = _models(a)
     p = Path(a.image)
     if not p.exists():
         raise FileNotFoundError(f"image not found: {p}")
-    size = a.size or vq.config.resolution
     img = from_uint8(np.asarray(resize_crop(to_rgb(Image.open(p)), size)))
-    mask = parse_mask(a.mask, size, size)
+    return img, parse_mask(a.mask, size, size)
+
+
+def write_inpaintings(out: str | Path, img, mask, images) -> Path:
+    "inpaint.png (the image, the masked image, every inpainting in a row) and sample_NNN.png in `out`."
+    import torch
+    from megapixel_sundae.core import save_image
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    masked = torch.where(mask, torch.zeros(()), img)
+    save_image(torch.cat([img[None], masked[None], images]), out / 'inpaint.png', nrow=2 + len(images))
+    for i, im in enumerate(images):
+        save_image(im[None], out / f'sample_{i:03d}.png', padding=0)
+    return out
+
+
+def cmd_inpaint(a) -> dict:
+    "Inpaint the masked part of an image."
+    from megapixel_sundae.inpainting import inpaint
+
+    prior, vq = _models(a)
+    img, mask = read_inpainting_input(a, a.size or vq.config.resolution)
     r = inpaint(
         prior,
         vq,
@@ -287,14 +307,9 @@ def cmd_inpaint(a) -> dict:
         paste_back=a.paste_back,
         seed=a.seed,
     )
-    out = Path(a.out)
-    out.mkdir(parents=True, exist_ok=True)
-    masked = torch.where(mask, torch.zeros(()), img)
-    save_image(torch.cat([img[None], masked[None], r.images]), out / 'inpaint.png', nrow=2 + a.samples)
-    for i, im in enumerate(r.images):
-        save_image(im[None], out / f'sample_{i:03d}.png', padding=0)
+    out = write_inpaintings(a.out, img, mask, r.images)
     summary = {
-        'image': str(p),
+        'image': a.image,
         'mask': a.mask,
         'tokens_regenerated': int(r.latent_mask[0].sum()),
         'steps_taken': r.steps.tolist(),
@@ -577,14 +592,21 @@ def add_demo_parser(sub):
     q.set_defaults(func=cmd_demo)
 
 # %% ../nbs/10_cli.ipynb #aac88f14
-SUBCOMMANDS = [
-    add_train_parsers,
-    add_encode_parser,
-    add_sample_parser,
-    add_inpaint_parser,
-    add_evaluate_parser,
-    add_demo_parser,
-]  # each registers its sub-command(s) on the parser's subparsers
+def _commands_of(module: str):
+    "The `add_cli` of a module that brings sub-commands of its own (imported only when the parser is built)."
+
+    def add(sub):
+        import importlib
+
+        importlib.import_module(f'megapixel_sundae.{module}').add_cli(sub)
+
+    add.__name__ = f'add_{module}_commands'
+    return add
+
+
+# each registers its sub-command(s) on the parser's subparsers
+SUBCOMMANDS = [add_train_parsers, add_encode_parser, add_sample_parser, add_inpaint_parser, add_evaluate_parser]
+SUBCOMMANDS += [add_demo_parser, _commands_of('baselines')]
 
 
 def build_parser() -> argparse.ArgumentParser:
