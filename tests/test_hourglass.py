@@ -30,13 +30,24 @@ def test_bench_script_runs():
     assert 'SUNDAE step (unroll 2)' in out and 'inference forward' in out
 
 
-def test_bench_sampler_matches_distribution():
+def test_bench_times_the_package_loss_and_sampler():
+    "The benchmark's training step is `sundae.unrolled_loss`, with the package's sampler or (as a baseline) torch's."
     sys.path.insert(0, str(ROOT / 'tests'))
-    import torch
-    from bench_hourglass import categorical_sample
+    import contextlib, torch
+    import bench_hourglass as bench
+    from megapixel_sundae import core, sundae
+    from megapixel_sundae.hourglass import HourglassConfig, HourglassTransformer
 
     torch.manual_seed(0)
-    logits = torch.tensor([0.0, 1.0, 2.0, -1.0, -30.0]).expand(100_000, 5)
-    freq = torch.bincount(categorical_sample(logits), minlength=5) / 100_000
-    assert torch.allclose(freq, logits[0].softmax(-1), atol=0.005)
-    assert freq[4] == 0
+    model = HourglassTransformer(HourglassConfig(vocab_size=16, dim=32, heads=2, dim_head=16, depth=(1, 1, 1)))
+    z = torch.randint(16, (2, 4, 4))
+    try:
+        for sampler, fn in [('categorical', bench._torch_categorical), ('invcdf', core.sample_categorical)]:
+            bench.sundae_step(model, z, 16, contextlib.nullcontext, sampler)
+            assert sundae.sample_categorical is fn
+        torch.manual_seed(1)
+        timed = bench.sundae_step(model, z, 16, contextlib.nullcontext, 'invcdf')
+        torch.manual_seed(1)
+        assert timed == sundae.unrolled_loss(model, z, 16, steps=2).loss.item()
+    finally:
+        sundae.sample_categorical = core.sample_categorical
