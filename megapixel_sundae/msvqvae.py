@@ -21,7 +21,8 @@ from .vqgan import ResnetBlock, Downsample, Upsample, Normalize, swish, _run
 # %% auto #0
 __all__ = ['MSVQVAE_PRESETS', 'MSVQVAE_TRAIN_PRESETS', 'blur_params', 'gaussian_kernel1d', 'blur', 'blurred_targets',
            'MSVQVAEConfig', 'MSEncoder', 'UpDecoder', 'MSVQVAEOutput', 'MSVQVAE', 'msvqvae_loss', 'MSVQVAETrainConfig',
-           'recon_scores', 'msvqvae_metrics', 'MSVQVAETask', 'train_msvqvae']
+           'recon_scores', 'msvqvae_metrics', 'MSVQVAETask', 'train_msvqvae', 'msvqvae_memory_probe',
+           'cmd_train_msvqvae', 'add_cli', 'first_stage_report']
 
 # %% ../nbs/02b_msvqvae.ipynb #a1122d4d
 def blur_params(resolution: int, # r, the image side in pixels
@@ -387,3 +388,94 @@ def train_msvqvae(config: MSVQVAETrainConfig | str, # a config or the name of a 
     loop = fit(task, train, config.train, out_dir, resume=resume, device=device, progress=progress)
     if is_main(): task.model.save_pretrained(Path(out_dir) / 'model')
     return task.model, loop
+
+# %% ../nbs/02b_msvqvae.ipynb #98dcf6c4
+def msvqvae_memory_probe(preset: str = 'celebahq1024_s', # one of the 1024 presets
+                         checkpointing: bool = True, backward: bool = True, seed: int = 0) -> dict:
+    "Forward (+ backward) of one 1024×1024 shapes image through an MS-VQVAE preset; time and peak RSS of this process."
+    import resource
+    from megapixel_sundae.data import ShapesDataset
+    torch.manual_seed(seed)
+    model = MSVQVAE(replace(MSVQVAE_PRESETS[preset], grad_checkpointing=checkpointing))
+    x = ShapesDataset(n=1, size=model.config.resolution, seed=seed)[0][None]
+    rss = lambda: round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)
+    base, t0 = rss(), time.time()
+    with torch.set_grad_enabled(backward):
+        out = model(x)
+        loss = msvqvae_loss(out, x)[0]
+        if backward: loss.backward()
+    return {'preset': preset, 'checkpointing': checkpointing, 'backward': backward,
+            'tokens': [list(i.shape[1:]) for i in out.indices], 'params_m': round(sum(p.numel() for p in model.parameters()) / 1e6, 2),
+            'seconds': round(time.time() - t0, 1), 'peak_rss_gib': rss(), 'rss_before_gib': base}
+
+# %% ../nbs/02b_msvqvae.ipynb #a16fe155
+def cmd_train_msvqvae(a: argparse.Namespace) -> dict:
+    "Train an MS-VQVAE from parsed `train-vqgan`-style arguments (config, overrides, out, no_resume, device)."
+    if a.config in MSVQVAE_TRAIN_PRESETS: cfg = MSVQVAE_TRAIN_PRESETS[a.config]
+    elif Path(a.config).suffix in ('.json', '.toml'): cfg = MSVQVAETrainConfig.load(a.config)
+    else: raise ValueError(f"{a.config!r} is neither an MS-VQVAE preset ({', '.join(sorted(MSVQVAE_TRAIN_PRESETS))}) "
+                           "nor a .json/.toml config file")
+    cfg = cfg.override(*a.overrides)
+    Path(a.out).mkdir(parents=True, exist_ok=True)
+    cfg.save(Path(a.out) / 'config.json')
+    model, loop = train_msvqvae(cfg, a.out, resume=not a.no_resume, device=a.device)
+    print(f"trained to step {loop.step}; model saved to {Path(a.out) / 'model'}")
+    return {'step': loop.step}
+
+def add_cli(sub) -> argparse.ArgumentParser:
+    "Register `train-msvqvae` on an argparse subparsers object; returns its parser."
+    presets = ', '.join(MSVQVAE_TRAIN_PRESETS)
+    helptext = 'Train a multi-scale, multi-decoder VQ-VAE (MS-VQVAE; alternative stage 1).'
+    q = sub.add_parser('train-msvqvae', help=helptext, description=helptext + f" CONFIG is a preset ({presets}) or a "
+                       ".json/.toml config file; then any key=value overrides, e.g. train.steps=1000 train.batch_size=16.")
+    q.add_argument('config', help=f'preset name ({presets}) or config file')
+    q.add_argument('overrides', nargs='*', help="key=value settings that replace the config's (nested keys with dots)")
+    q.add_argument('--out', required=True, help='run folder (resumed if it holds a checkpoint)')
+    q.add_argument('--no-resume', action='store_true', help='start afresh even if --out holds a checkpoint')
+    q.add_argument('--device', default=None, help='cuda, cuda:1 or cpu (default: CUDA if available)')
+    q.set_defaults(func=cmd_train_msvqvae)
+    return q
+
+# %% ../nbs/02b_msvqvae.ipynb #b8131506
+def _grids(tokens) -> list[torch.Tensor]:
+    "A model's tokens as a list of grids (the VQ-GAN has one, the MS-VQVAE one per scale)."
+    return list(tokens) if isinstance(tokens, (list, tuple)) else [tokens]
+
+def _best_time(fn, repeats: int) -> float:
+    best = float('inf')
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+@torch.no_grad()
+def first_stage_report(model: nn.Module, # an `MSVQVAE` or a `VQGAN` (anything with encode_indices/decode_indices)
+                       images: torch.Tensor, # [N, 3, H, W] in [−1, 1]
+                       batch_size: int = 64, repeats: int = 3, rfid_extractor: str | None = 'emoji') -> dict:
+    "Reconstruction metrics, per-grid codebook usage/perplexity, parameters, timings and bits per image."
+    from megapixel_sundae.evaluation import rfid
+    model.eval()
+    n_embed = model.config.n_embed
+    grids, recs = [], []
+    for lo in range(0, len(images), batch_size):
+        t = model.encode_indices(images[lo:lo + batch_size])
+        grids.append(_grids(t))
+        recs.append(model.decode_indices(t).clamp(-1, 1))
+    rec = torch.cat(recs)
+    scores = recon_scores(images, rec)
+    out = {k: float(v.mean()) for k, v in scores.items()}
+    if rfid_extractor: out['rfid'] = rfid(images, rec, extractor=rfid_extractor)
+    per_grid = [torch.cat([g[m] for g in grids]) for m in range(len(grids[0]))]
+    usage = [code_usage(torch.bincount(t.flatten(), minlength=n_embed).double()) for t in per_grid]
+    out['grids'] = [list(t.shape[1:]) for t in per_grid]
+    out['usage'] = [round(float(u), 4) for u, _ in usage]
+    out['perplexity'] = [round(float(p), 1) for _, p in usage]
+    out['params'] = sum(p.numel() for p in model.parameters())
+    out['bits_per_image'] = sum(t.shape[1] * t.shape[2] for t in per_grid) * math.log2(n_embed)
+    x = images[:batch_size]
+    tokens = model.encode_indices(x)
+    out['encode_ms_per_image'] = round(1000 * _best_time(lambda: model.encode_indices(x), repeats) / len(x), 3)
+    out['decode_ms_per_image'] = round(1000 * _best_time(lambda: model.decode_indices(tokens), repeats) / len(x), 3)
+    out['n_images'] = len(images)
+    return out
