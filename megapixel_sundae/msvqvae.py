@@ -33,7 +33,7 @@ def blur_params(resolution: int, # r, the image side in pixels
     kernel = max(1, 2 * math.floor((k - 1) / 2 + 0.5) + 1)  # nearest odd integer (ties go up)
     return kernel, ((kernel - 1) / 2 - 1) / 3 + 0.8
 
-# %% ../nbs/02b_msvqvae.ipynb #9c914a69
+# %% ../nbs/02b_msvqvae.ipynb #9772eaaa
 def gaussian_kernel1d(kernel: int, sigma: float) -> torch.Tensor:
     "The normalised 1-D Gaussian `[kernel]` sampled at the integers −(κ−1)/2 … (κ−1)/2."
     t = torch.arange(kernel, dtype=torch.float64) - (kernel - 1) / 2
@@ -59,7 +59,7 @@ def blurred_targets(x: torch.Tensor, # images [B, C, H, W]
     for _ in range(n_scales - 1): out.insert(0, blur(out[0], kernel, sigma))
     return out
 
-# %% ../nbs/02b_msvqvae.ipynb #077808a0
+# %% ../nbs/02b_msvqvae.ipynb #d5771000
 @dataclass(frozen=True)
 class MSVQVAEConfig(Config):
     "An MS-VQVAE: image size, latent sides per scale (coarsest first), widths and the per-scale codebooks."
@@ -106,7 +106,7 @@ class MSVQVAEConfig(Config):
         "Bits of the latents of one image: Σ_m (side_m)² · log2 K."
         return sum(s * s for s in self.latent_sizes) * math.log2(self.n_embed)
 
-# %% ../nbs/02b_msvqvae.ipynb #8fd33546
+# %% ../nbs/02b_msvqvae.ipynb #feaa12c8
 def _celeba(sizes: tuple[int, ...], ch_mult: tuple[int, ...]) -> MSVQVAEConfig:
     return MSVQVAEConfig(resolution=1024, latent_sizes=sizes, ch=32, ch_mult=ch_mult, num_res_blocks=1,
                          embed_dim=64, n_embed=256, quantizer=QuantizerConfig(ema=True, decay=0.99, beta=0.25))
@@ -119,7 +119,7 @@ MSVQVAE_PRESETS = {
     'celebahq1024_s': _celeba((32, 64, 128), (1, 1, 2, 2, 4, 4)),
 }
 
-# %% ../nbs/02b_msvqvae.ipynb #634bc051
+# %% ../nbs/02b_msvqvae.ipynb #f2d50d74
 def _head(cin: int, cout: int) -> nn.Sequential:
     "norm → swish → 3×3 conv: how features leave a trunk."
     return nn.Sequential(Normalize(cin), nn.SiLU(), nn.Conv2d(cin, cout, 3, 1, 1))
@@ -151,7 +151,7 @@ class MSEncoder(nn.Module):
             if hasattr(level, 'downsample'): h = level.downsample(h)
         return [head(out[s]) for head, s in zip(self.heads, self.sizes)]
 
-# %% ../nbs/02b_msvqvae.ipynb #57bc4952
+# %% ../nbs/02b_msvqvae.ipynb #7bc5a160
 class UpDecoder(nn.Module):
     "Features `[B, cin, s, s]` → `[B, cout, S, S]`: residual blocks at every side from s to S, ×2 upsampling between."
     def __init__(self, c: MSVQVAEConfig, side: int, to_side: int, cin: int, cout: int):
@@ -179,7 +179,7 @@ class UpDecoder(nn.Module):
             if hasattr(level, 'upsample'): h = level.upsample(h)
         return self.conv_out(h)
 
-# %% ../nbs/02b_msvqvae.ipynb #a6d828d4
+# %% ../nbs/02b_msvqvae.ipynb #d389523d
 @dataclass
 class MSVQVAEOutput:
     "What `MSVQVAE.forward` returns (lists run over the scales, coarsest first)."
@@ -195,7 +195,7 @@ class MSVQVAEOutput:
     @property
     def indices(self) -> list[torch.Tensor]: return [q.indices for q in self.quantized]
 
-# %% ../nbs/02b_msvqvae.ipynb #06ee8988
+# %% ../nbs/02b_msvqvae.ipynb #1b16e555
 class MSVQVAE(nn.Module, Pretrained):
     "Multi-scale, multi-decoder VQ-VAE: images in [−1, 1] ↔ one token grid per scale, coarsest first."
     config_class = MSVQVAEConfig
@@ -264,7 +264,7 @@ class MSVQVAE(nn.Module, Pretrained):
                 raise ValueError(f"grid {m} has shape {tuple(t.shape)}; expected [B, h, w], each scale twice the previous")
         return sum(self.contribution(m, self.quantize[m].lookup(t)) for m, t in enumerate(indices[:scale + 1]))
 
-# %% ../nbs/02b_msvqvae.ipynb #cc2b8434
+# %% ../nbs/02b_msvqvae.ipynb #30f50994
 def msvqvae_loss(out: MSVQVAEOutput, # the model's output on x
                  x: torch.Tensor, # the images [B, 3, H, W]
                 ) -> tuple[torch.Tensor, list[torch.Tensor]]:
@@ -273,7 +273,7 @@ def msvqvae_loss(out: MSVQVAEOutput, # the model's output on x
     errors = [(t - r.float()).pow(2).mean() for t, r in zip(targets, out.reconstructions)]
     return sum(errors) + out.vq_loss, errors
 
-# %% ../nbs/02b_msvqvae.ipynb #1005d257
+# %% ../nbs/02b_msvqvae.ipynb #22e278c5
 @dataclass(frozen=True)
 class MSVQVAETrainConfig(Config):
     "Everything an MS-VQVAE training run needs."
@@ -296,7 +296,7 @@ MSVQVAE_TRAIN_PRESETS = {
        for k, v in MSVQVAE_PRESETS.items() if k.startswith('celebahq')},
 }
 
-# %% ../nbs/02b_msvqvae.ipynb #facf7812
+# %% ../nbs/02b_msvqvae.ipynb #c6ced8ad
 @torch.no_grad()
 def recon_scores(x: torch.Tensor, # originals [B, 3, H, W] in [−1, 1]
                  rec: torch.Tensor, # reconstructions, same shape (clamped here)
@@ -333,7 +333,7 @@ def msvqvae_metrics(model: MSVQVAE, images: torch.Tensor, # [N, 3, H, W] in [−
     res.update(mse=res[f'mse_{last}'], psnr=res[f'psnr_{last}'], ssim=res[f'ssim_{last}'])
     return res
 
-# %% ../nbs/02b_msvqvae.ipynb #e0b186a2
+# %% ../nbs/02b_msvqvae.ipynb #5e7195bb
 class MSVQVAETask(TrainTask):
     "The MS-VQVAE's training recipe for `core.fit`."
     def __init__(self, config: MSVQVAETrainConfig, val_images: torch.Tensor | None = None):
@@ -368,7 +368,7 @@ class MSVQVAETask(TrainTask):
         save_image(torch.stack(rows, 1).flatten(0, 1), Path(out_dir) / 'samples' / f'recon_{loop.step:06d}.png',
                    nrow=len(rows))
 
-# %% ../nbs/02b_msvqvae.ipynb #c9aecd75
+# %% ../nbs/02b_msvqvae.ipynb #59eb2f12
 def train_msvqvae(config: MSVQVAETrainConfig | str, # a config or the name of a preset
                   out_dir: str | Path, # run folder (resumed if it holds a checkpoint)
                   overrides: tuple[str, ...] = (), # `key=value` overrides, e.g. ('train.steps=100',)
@@ -389,7 +389,7 @@ def train_msvqvae(config: MSVQVAETrainConfig | str, # a config or the name of a 
     if is_main(): task.model.save_pretrained(Path(out_dir) / 'model')
     return task.model, loop
 
-# %% ../nbs/02b_msvqvae.ipynb #98dcf6c4
+# %% ../nbs/02b_msvqvae.ipynb #886a7d28
 def msvqvae_memory_probe(preset: str = 'celebahq1024_s', # one of the 1024 presets
                          checkpointing: bool = True, backward: bool = True, seed: int = 0) -> dict:
     "Forward (+ backward) of one 1024×1024 shapes image through an MS-VQVAE preset; time and peak RSS of this process."
@@ -408,7 +408,7 @@ def msvqvae_memory_probe(preset: str = 'celebahq1024_s', # one of the 1024 prese
             'tokens': [list(i.shape[1:]) for i in out.indices], 'params_m': round(sum(p.numel() for p in model.parameters()) / 1e6, 2),
             'seconds': round(time.time() - t0, 1), 'peak_rss_gib': rss(), 'rss_before_gib': base}
 
-# %% ../nbs/02b_msvqvae.ipynb #a16fe155
+# %% ../nbs/02b_msvqvae.ipynb #5b06c1c7
 def cmd_train_msvqvae(a: argparse.Namespace) -> dict:
     "Train an MS-VQVAE from parsed `train-vqgan`-style arguments (config, overrides, out, no_resume, device)."
     if a.config in MSVQVAE_TRAIN_PRESETS: cfg = MSVQVAE_TRAIN_PRESETS[a.config]
@@ -436,7 +436,7 @@ def add_cli(sub) -> argparse.ArgumentParser:
     q.set_defaults(func=cmd_train_msvqvae)
     return q
 
-# %% ../nbs/02b_msvqvae.ipynb #b8131506
+# %% ../nbs/02b_msvqvae.ipynb #22f81693
 def _grids(tokens) -> list[torch.Tensor]:
     "A model's tokens as a list of grids (the VQ-GAN has one, the MS-VQVAE one per scale)."
     return list(tokens) if isinstance(tokens, (list, tuple)) else [tokens]
