@@ -59,7 +59,7 @@ def blurred_targets(x: torch.Tensor, # images [B, C, H, W]
     for _ in range(n_scales - 1): out.insert(0, blur(out[0], kernel, sigma))
     return out
 
-# %% ../nbs/02b_msvqvae.ipynb #d5771000
+# %% ../nbs/02b_msvqvae.ipynb #5181f1f2
 @dataclass(frozen=True)
 class MSVQVAEConfig(Config):
     "An MS-VQVAE: image size, latent sides per scale (coarsest first), widths and the per-scale codebooks."
@@ -87,9 +87,11 @@ class MSVQVAEConfig(Config):
             raise ValueError(f"ch_mult needs one entry per side from {self.resolution} down to {s[0]} "
                              f"({int(levels) + 1} entries), got {len(self.ch_mult)}")
         bad = [self.ch * m for m in self.ch_mult if (self.ch * m) % 32]
-        if bad: raise ValueError(f"every level's width (ch × ch_mult) must be a multiple of 32 for GroupNorm(32); got {bad}")
+        if bad:
+            raise ValueError(f"every level's width (ch × ch_mult) must be a multiple of 32 (GroupNorm); got {bad}")
         if (self.quantizer.n_embed, self.quantizer.embed_dim) != (self.n_embed, self.embed_dim):
-            object.__setattr__(self, 'quantizer', replace(self.quantizer, n_embed=self.n_embed, embed_dim=self.embed_dim))
+            q = replace(self.quantizer, n_embed=self.n_embed, embed_dim=self.embed_dim)  # one source of truth
+            object.__setattr__(self, 'quantizer', q)
 
     @property
     def n_scales(self) -> int: return len(self.latent_sizes)
@@ -151,9 +153,9 @@ class MSEncoder(nn.Module):
             if hasattr(level, 'downsample'): h = level.downsample(h)
         return [head(out[s]) for head, s in zip(self.heads, self.sizes)]
 
-# %% ../nbs/02b_msvqvae.ipynb #7bc5a160
+# %% ../nbs/02b_msvqvae.ipynb #3e2a6549
 class UpDecoder(nn.Module):
-    "Features `[B, cin, s, s]` → `[B, cout, S, S]`: residual blocks at every side from s to S, ×2 upsampling between."
+    "Features `[B, cin, s, s]` → `[B, cout, S, S]`: residual blocks at each side from s to S, ×2 upsampling between."
     def __init__(self, c: MSVQVAEConfig, side: int, to_side: int, cin: int, cout: int):
         super().__init__()
         self.ckpt = c.grad_checkpointing
@@ -195,7 +197,7 @@ class MSVQVAEOutput:
     @property
     def indices(self) -> list[torch.Tensor]: return [q.indices for q in self.quantized]
 
-# %% ../nbs/02b_msvqvae.ipynb #1b16e555
+# %% ../nbs/02b_msvqvae.ipynb #9c30f524
 class MSVQVAE(nn.Module, Pretrained):
     "Multi-scale, multi-decoder VQ-VAE: images in [−1, 1] ↔ one token grid per scale, coarsest first."
     config_class = MSVQVAEConfig
@@ -252,16 +254,18 @@ class MSVQVAE(nn.Module, Pretrained):
     def decode_indices(self, indices: list[torch.Tensor], # grids LongTensor[B, s_m, s_m], coarsest first
                        scale: int | None = None, # decode x̂_scale (default: the last scale)
                       ) -> torch.Tensor:
-        "Token grids → the reconstruction x̂_scale `[B, 3, H, W]` (unclamped); grids finer than `scale` may be left out."
+        "Token grids → x̂_scale `[B, 3, H, W]` (unclamped); grids finer than `scale` may be omitted."
         n = self.config.n_scales
         scale = n - 1 if scale is None else scale
         if not 0 <= scale < n: raise ValueError(f"scale must be in [0, {n}), got {scale}")
         if not isinstance(indices, (list, tuple)) or len(indices) < scale + 1:
+            n_got = len(indices) if hasattr(indices, '__len__') else '?'
             raise ValueError(f"expected a list of at least {scale + 1} token grids (one per scale, coarsest first), "
-                             f"got {type(indices).__name__} of length {len(indices) if hasattr(indices, '__len__') else '?'}")
+                             f"got {type(indices).__name__} of length {n_got}")
         for m, t in enumerate(indices[:scale + 1]):
             if t.ndim != 3 or (m and t.shape[-2:] != tuple(2 * s for s in indices[m - 1].shape[-2:])):
-                raise ValueError(f"grid {m} has shape {tuple(t.shape)}; expected [B, h, w], each scale twice the previous")
+                raise ValueError(f"grid {m} has shape {tuple(t.shape)}; "
+                                 "expected [B, h, w], each scale twice the previous")
         return sum(self.contribution(m, self.quantize[m].lookup(t)) for m, t in enumerate(indices[:scale + 1]))
 
 # %% ../nbs/02b_msvqvae.ipynb #30f50994
@@ -389,7 +393,7 @@ def train_msvqvae(config: MSVQVAETrainConfig | str, # a config or the name of a 
     if is_main(): task.model.save_pretrained(Path(out_dir) / 'model')
     return task.model, loop
 
-# %% ../nbs/02b_msvqvae.ipynb #886a7d28
+# %% ../nbs/02b_msvqvae.ipynb #47acf482
 def msvqvae_memory_probe(preset: str = 'celebahq1024_s', # one of the 1024 presets
                          checkpointing: bool = True, backward: bool = True, seed: int = 0) -> dict:
     "Forward (+ backward) of one 1024×1024 shapes image through an MS-VQVAE preset; time and peak RSS of this process."
@@ -405,10 +409,11 @@ def msvqvae_memory_probe(preset: str = 'celebahq1024_s', # one of the 1024 prese
         loss = msvqvae_loss(out, x)[0]
         if backward: loss.backward()
     return {'preset': preset, 'checkpointing': checkpointing, 'backward': backward,
-            'tokens': [list(i.shape[1:]) for i in out.indices], 'params_m': round(sum(p.numel() for p in model.parameters()) / 1e6, 2),
+            'tokens': [list(i.shape[1:]) for i in out.indices],
+            'params_m': round(sum(p.numel() for p in model.parameters()) / 1e6, 2),
             'seconds': round(time.time() - t0, 1), 'peak_rss_gib': rss(), 'rss_before_gib': base}
 
-# %% ../nbs/02b_msvqvae.ipynb #5b06c1c7
+# %% ../nbs/02b_msvqvae.ipynb #d7456f4e
 def cmd_train_msvqvae(a: argparse.Namespace) -> dict:
     "Train an MS-VQVAE from parsed `train-vqgan`-style arguments (config, overrides, out, no_resume, device)."
     if a.config in MSVQVAE_TRAIN_PRESETS: cfg = MSVQVAE_TRAIN_PRESETS[a.config]
@@ -426,8 +431,9 @@ def add_cli(sub) -> argparse.ArgumentParser:
     "Register `train-msvqvae` on an argparse subparsers object; returns its parser."
     presets = ', '.join(MSVQVAE_TRAIN_PRESETS)
     helptext = 'Train a multi-scale, multi-decoder VQ-VAE (MS-VQVAE; alternative stage 1).'
-    q = sub.add_parser('train-msvqvae', help=helptext, description=helptext + f" CONFIG is a preset ({presets}) or a "
-                       ".json/.toml config file; then any key=value overrides, e.g. train.steps=1000 train.batch_size=16.")
+    q = sub.add_parser('train-msvqvae', help=helptext, description=helptext + f" CONFIG is a preset ({presets}) or "
+                       "a .json/.toml config file; then any key=value overrides, e.g. train.steps=1000 "
+                       "train.batch_size=16.")
     q.add_argument('config', help=f'preset name ({presets}) or config file')
     q.add_argument('overrides', nargs='*', help="key=value settings that replace the config's (nested keys with dots)")
     q.add_argument('--out', required=True, help='run folder (resumed if it holds a checkpoint)')

@@ -6,7 +6,8 @@ from megapixel_sundae.msvqvae import (MSVQVAE, MSVQVAEConfig, MSVQVAE_PRESETS, b
 
 def small(seed=0):
     torch.manual_seed(seed)
-    return MSVQVAE(MSVQVAEConfig(resolution=16, latent_sizes=(2, 4), ch=32, ch_mult=(1, 1, 1, 1), embed_dim=8, n_embed=16))
+    cfg = MSVQVAEConfig(resolution=16, latent_sizes=(2, 4), ch=32, ch_mult=(1, 1, 1, 1), embed_dim=8, n_embed=16)
+    return MSVQVAE(cfg)
 
 def grads(model, loss):
     model.zero_grad()
@@ -60,7 +61,8 @@ def test_fp16_round_trip_keeps_tokens():
         m.save_pretrained(d, dtype=torch.float16)
         back = MSVQVAE.from_pretrained(d).eval()
         sd, sd2 = m.state_dict(), back.state_dict()
-        assert all(torch.equal(sd[k].half().float(), sd2[k]) if sd[k].is_floating_point() else torch.equal(sd[k], sd2[k])
-                   for k in sd)
+        for k in sd:
+            want = sd[k].half().float() if sd[k].is_floating_point() else sd[k]
+            assert torch.equal(want, sd2[k]), k
         with torch.no_grad(): out = back(x)
         assert [t.shape for t in out.indices] == [(4, 4, 4), (4, 8, 8)]
