@@ -14,7 +14,7 @@ from torch import nn
 
 from .core import Config, Pretrained, TrainConfig, TrainTask, Loop, fit, save_image, is_main
 from .quantize import VectorQuantizer, QuantizerConfig, QuantizerOutput, code_usage
-from .vqgan import ResnetBlock, Downsample, Upsample, Normalize, swish, _run
+from .vqgan import ResnetBlock, Downsample, Upsample, Normalize, _run, VQGAN_TRAIN_PRESETS
 
 # %% auto #0
 __all__ = ['MSVQVAE_PRESETS', 'MSVQVAE_TRAIN_PRESETS', 'blur_params', 'gaussian_kernel1d', 'blur', 'blurred_targets',
@@ -23,10 +23,12 @@ __all__ = ['MSVQVAE_PRESETS', 'MSVQVAE_TRAIN_PRESETS', 'blur_params', 'gaussian_
            'cmd_train_msvqvae', 'add_cli', 'first_stage_report']
 
 # %% ../nbs/02b_msvqvae.ipynb #a1122d4d
-def blur_params(resolution: int, # r, the image side in pixels
-               ) -> tuple[int, float]:
+def blur_params(
+    resolution: int,  # r, the image side in pixels
+) -> tuple[int, float]:
     "(κ, σ) of the MS-VQVAE target blur (Eq. 7–8): κ = √r − 1 rounded to the nearest odd integer, σ from κ."
-    if resolution < 1: raise ValueError(f"resolution must be a positive number of pixels, got {resolution!r}")
+    if resolution < 1:
+        raise ValueError(f"resolution must be a positive number of pixels, got {resolution!r}")
     k = math.sqrt(resolution) - 1
     kernel = max(1, 2 * math.floor((k - 1) / 2 + 0.5) + 1)  # nearest odd integer (ties go up)
     return kernel, ((kernel - 1) / 2 - 1) / 3 + 0.8
@@ -38,29 +40,37 @@ def gaussian_kernel1d(kernel: int, sigma: float) -> torch.Tensor:
     w = torch.exp(-0.5 * (t / sigma) ** 2)
     return (w / w.sum()).float()
 
-def blur(x: torch.Tensor, # images [B, C, H, W]
-         kernel: int, sigma: float, # κ (odd) and σ
-        ) -> torch.Tensor:
+
+def blur(
+    x: torch.Tensor,  # images [B, C, H, W]
+    kernel: int,
+    sigma: float,  # κ (odd) and σ
+) -> torch.Tensor:
     "Separable Gaussian blur with reflected borders (torchvision's `gaussian_blur`)."
-    if kernel == 1: return x
+    if kernel == 1:
+        return x
     c, p = x.shape[1], kernel // 2
     w = gaussian_kernel1d(kernel, sigma).to(x)
     x = F.conv2d(F.pad(x, (p, p, 0, 0), mode='reflect'), w.view(1, 1, 1, -1).expand(c, 1, 1, kernel), groups=c)
     return F.conv2d(F.pad(x, (0, 0, p, p), mode='reflect'), w.view(1, 1, -1, 1).expand(c, 1, kernel, 1), groups=c)
 
-def blurred_targets(x: torch.Tensor, # images [B, C, H, W]
-                    n_scales: int, # M
-                   ) -> list[torch.Tensor]:
+
+def blurred_targets(
+    x: torch.Tensor,  # images [B, C, H, W]
+    n_scales: int,  # M
+) -> list[torch.Tensor]:
     "The targets x_0 … x_{M−1} of Eq. 7: x_{M−1} = x, each coarser one the blur of the next."
     kernel, sigma = blur_params(x.shape[-1])
     out = [x]
-    for _ in range(n_scales - 1): out.insert(0, blur(out[0], kernel, sigma))
+    for _ in range(n_scales - 1):
+        out.insert(0, blur(out[0], kernel, sigma))
     return out
 
 # %% ../nbs/02b_msvqvae.ipynb #5181f1f2
 @dataclass(frozen=True)
 class MSVQVAEConfig(Config):
     "An MS-VQVAE: image size, latent sides per scale (coarsest first), widths and the per-scale codebooks."
+
     resolution: int = 1024  # r, the side of the (square) training images
     in_channels: int = 3
     latent_sizes: tuple[int, ...] = (32, 64, 128)  # side of z_m for m = 0 … M−1, each twice the previous
@@ -74,16 +84,21 @@ class MSVQVAEConfig(Config):
 
     def __post_init__(self):
         s = self.latent_sizes
-        if not s: raise ValueError("latent_sizes needs at least one scale")
+        if not s:
+            raise ValueError("latent_sizes needs at least one scale")
         if any(b != 2 * a for a, b in zip(s, s[1:])):
             raise ValueError(f"each latent side must be twice the previous (coarsest first), got {s}")
         levels = math.log2(self.resolution / s[0]) if s[0] > 0 else -1
         if levels != int(levels) or s[-1] > self.resolution:
-            raise ValueError(f"resolution / latent side must be powers of two with latents no larger than the image; "
-                             f"got resolution {self.resolution}, latent_sizes {s}")
+            raise ValueError(
+                f"resolution / latent side must be powers of two with latents no larger than the image; "
+                f"got resolution {self.resolution}, latent_sizes {s}"
+            )
         if len(self.ch_mult) != int(levels) + 1:
-            raise ValueError(f"ch_mult needs one entry per side from {self.resolution} down to {s[0]} "
-                             f"({int(levels) + 1} entries), got {len(self.ch_mult)}")
+            raise ValueError(
+                f"ch_mult needs one entry per side from {self.resolution} down to {s[0]} "
+                f"({int(levels) + 1} entries), got {len(self.ch_mult)}"
+            )
         bad = [self.ch * m for m in self.ch_mult if (self.ch * m) % 32]
         if bad:
             raise ValueError(f"every level's width (ch × ch_mult) must be a multiple of 32 (GroupNorm); got {bad}")
@@ -92,7 +107,8 @@ class MSVQVAEConfig(Config):
             object.__setattr__(self, 'quantizer', q)
 
     @property
-    def n_scales(self) -> int: return len(self.latent_sizes)
+    def n_scales(self) -> int:
+        return len(self.latent_sizes)
 
     def level(self, side: int) -> int:
         "The trunk level (0 = full resolution) whose side is `side`."
@@ -108,12 +124,29 @@ class MSVQVAEConfig(Config):
 
 # %% ../nbs/02b_msvqvae.ipynb #feaa12c8
 def _celeba(sizes: tuple[int, ...], ch_mult: tuple[int, ...]) -> MSVQVAEConfig:
-    return MSVQVAEConfig(resolution=1024, latent_sizes=sizes, ch=32, ch_mult=ch_mult, num_res_blocks=1,
-                         embed_dim=64, n_embed=256, quantizer=QuantizerConfig(ema=True, decay=0.99, beta=0.25))
+    return MSVQVAEConfig(
+        resolution=1024,
+        latent_sizes=sizes,
+        ch=32,
+        ch_mult=ch_mult,
+        num_res_blocks=1,
+        embed_dim=64,
+        n_embed=256,
+        quantizer=QuantizerConfig(ema=True, decay=0.99, beta=0.25),
+    )
+
 
 MSVQVAE_PRESETS = {
-    'emoji64': MSVQVAEConfig(resolution=64, latent_sizes=(4, 8), ch=32, ch_mult=(1, 2, 2, 4, 4), num_res_blocks=1,
-                             embed_dim=64, n_embed=512, quantizer=QuantizerConfig(ema=True, restart_threshold=0.5)),
+    'emoji64': MSVQVAEConfig(
+        resolution=64,
+        latent_sizes=(4, 8),
+        ch=32,
+        ch_mult=(1, 2, 2, 4, 4),
+        num_res_blocks=1,
+        embed_dim=64,
+        n_embed=512,
+        quantizer=QuantizerConfig(ema=True, restart_threshold=0.5),
+    ),
     'celebahq1024_l': _celeba((8, 16, 32), (1, 1, 2, 2, 4, 4, 8, 8)),
     'celebahq1024_m': _celeba((16, 32, 64), (1, 1, 2, 2, 4, 4, 8)),
     'celebahq1024_s': _celeba((32, 64, 128), (1, 1, 2, 2, 4, 4)),
@@ -124,8 +157,10 @@ def _head(cin: int, cout: int) -> nn.Sequential:
     "norm → swish → 3×3 conv: how features leave a trunk."
     return nn.Sequential(Normalize(cin), nn.SiLU(), nn.Conv2d(cin, cout, 3, 1, 1))
 
+
 class MSEncoder(nn.Module):
     "Image `[B, C, r, r]` → the latents z_e,m `[B, D, s_m, s_m]` for m = 0 … M−1 (coarsest first)."
+
     def __init__(self, c: MSVQVAEConfig):
         super().__init__()
         self.ckpt, self.sizes, self.resolution = c.grad_checkpointing, c.latent_sizes, c.resolution
@@ -138,22 +173,27 @@ class MSEncoder(nn.Module):
                 cin = c.ch * mult
             level = nn.Module()
             level.block = blocks
-            if i < len(c.ch_mult) - 1: level.downsample = Downsample(cin)
+            if i < len(c.ch_mult) - 1:
+                level.downsample = Downsample(cin)
             self.down.append(level)
         self.heads = nn.ModuleList(_head(c.width(s), c.embed_dim) for s in c.latent_sizes)
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         h, out = self.conv_in(x), {}
         for i, level in enumerate(self.down):
-            for blk in level.block: h = _run(blk, h, self.ckpt)
+            for blk in level.block:
+                h = _run(blk, h, self.ckpt)
             side = self.resolution >> i
-            if side in self.sizes: out[side] = h  # a scale's latent side: tap here
-            if hasattr(level, 'downsample'): h = level.downsample(h)
+            if side in self.sizes:
+                out[side] = h  # a scale's latent side: tap here
+            if hasattr(level, 'downsample'):
+                h = level.downsample(h)
         return [head(out[s]) for head, s in zip(self.heads, self.sizes)]
 
 # %% ../nbs/02b_msvqvae.ipynb #3e2a6549
 class UpDecoder(nn.Module):
     "Features `[B, cin, s, s]` → `[B, cout, S, S]`: residual blocks at each side from s to S, ×2 upsampling between."
+
     def __init__(self, c: MSVQVAEConfig, side: int, to_side: int, cin: int, cout: int):
         super().__init__()
         self.ckpt = c.grad_checkpointing
@@ -166,23 +206,28 @@ class UpDecoder(nn.Module):
                 blocks.append(ResnetBlock(w, c.width(side)))
                 w = c.width(side)
             level.block = blocks
-            if side < to_side: level.upsample = Upsample(w)
+            if side < to_side:
+                level.upsample = Upsample(w)
             self.up.append(level)
-            if side >= to_side: break
+            if side >= to_side:
+                break
             side *= 2
         self.conv_out = _head(w, cout)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         h = self.conv_in(z)
         for level in self.up:
-            for blk in level.block: h = _run(blk, h, self.ckpt)
-            if hasattr(level, 'upsample'): h = level.upsample(h)
+            for blk in level.block:
+                h = _run(blk, h, self.ckpt)
+            if hasattr(level, 'upsample'):
+                h = level.upsample(h)
         return self.conv_out(h)
 
 # %% ../nbs/02b_msvqvae.ipynb #d389523d
 @dataclass
 class MSVQVAEOutput:
     "What `MSVQVAE.forward` returns (lists run over the scales, coarsest first)."
+
     contributions: list[torch.Tensor]  # C_m [B, 3, r, r]
     reconstructions: list[torch.Tensor]  # x̂_m = Σ_{i≤m} C_i [B, 3, r, r]
     quantized: list[QuantizerOutput]  # each scale's quantizer output (indices [B, s_m, s_m], loss, perplexity, …)
@@ -193,11 +238,13 @@ class MSVQVAEOutput:
         return sum(q.loss for q in self.quantized)
 
     @property
-    def indices(self) -> list[torch.Tensor]: return [q.indices for q in self.quantized]
+    def indices(self) -> list[torch.Tensor]:
+        return [q.indices for q in self.quantized]
 
 # %% ../nbs/02b_msvqvae.ipynb #9c30f524
 class MSVQVAE(nn.Module, Pretrained):
     "Multi-scale, multi-decoder VQ-VAE: images in [−1, 1] ↔ one token grid per scale, coarsest first."
+
     config_class = MSVQVAEConfig
 
     def __init__(self, config: MSVQVAEConfig = MSVQVAEConfig()):
@@ -208,8 +255,9 @@ class MSVQVAE(nn.Module, Pretrained):
         self.quantize = nn.ModuleList(VectorQuantizer(c.quantizer) for _ in s)
         self.mix = nn.ModuleList(nn.Conv2d(2 * d, d, 1) for _ in s[1:])  # [z_e,m, z_d,m−1] → D, before quantising
         self.inter = nn.ModuleList(UpDecoder(c, s[i], s[i + 1], d, d) for i in range(m - 1))  # z_q,m → z_d,m
-        self.decoders = nn.ModuleList(UpDecoder(c, s[min(i + 1, m - 1)], c.resolution, d, c.in_channels)
-                                      for i in range(m))  # z_d,m (z_q,M−1 for the last) → C_m
+        self.decoders = nn.ModuleList(
+            UpDecoder(c, s[min(i + 1, m - 1)], c.resolution, d, c.in_channels) for i in range(m)
+        )  # z_d,m (z_q,M−1 for the last) → C_m
 
     def check_input(self, x: torch.Tensor):
         "Raise a clear error for images this model cannot take."
@@ -218,23 +266,30 @@ class MSVQVAE(nn.Module, Pretrained):
         if x.ndim != 4 or x.shape[1] != c.in_channels:
             raise ValueError(f"expected images [B, {c.in_channels}, H, W], got shape {tuple(x.shape)}")
         if x.shape[-2] % f or x.shape[-1] % f:
-            raise ValueError(f"image sides must be divisible by {f} (resolution / coarsest latent side); got "
-                             f"{x.shape[-2]}×{x.shape[-1]} (resize or crop to a multiple of {f})")
+            raise ValueError(
+                f"image sides must be divisible by {f} (resolution / coarsest latent side); got "
+                f"{x.shape[-2]}×{x.shape[-1]} (resize or crop to a multiple of {f})"
+            )
 
-    def encode(self, x: torch.Tensor # images [B, 3, H, W] in [−1, 1]
-              ) -> tuple[list[QuantizerOutput], list[torch.Tensor]]:
+    def encode(
+        self,
+        x: torch.Tensor,  # images [B, 3, H, W] in [−1, 1]
+    ) -> tuple[list[QuantizerOutput], list[torch.Tensor]]:
         "Quantise every scale: (quantizer outputs, intermediate decodings z_d,m for m < M−1)."
         self.check_input(x)
         ze, qs, zd = self.encoder(x), [], []
         for m, z in enumerate(ze):
-            if m > 0: z = self.mix[m - 1](torch.cat([z, zd[-1]], 1))  # information from the coarser scale
+            if m > 0:
+                z = self.mix[m - 1](torch.cat([z, zd[-1]], 1))  # information from the coarser scale
             qs.append(self.quantize[m](z))
-            if m < len(ze) - 1: zd.append(self.inter[m](qs[-1].quantized))
+            if m < len(ze) - 1:
+                zd.append(self.inter[m](qs[-1].quantized))
         return qs, zd
 
     def contribution(self, m: int, zq: torch.Tensor, zd: torch.Tensor | None = None) -> torch.Tensor:
         "C_m from scale m's codewords `zq` (its z_d,m is computed unless given)."
-        if m < self.config.n_scales - 1: zq = self.inter[m](zq) if zd is None else zd
+        if m < self.config.n_scales - 1:
+            zq = self.inter[m](zq) if zd is None else zd
         return self.decoders[m](zq)
 
     def forward(self, x: torch.Tensor) -> MSVQVAEOutput:
@@ -244,32 +299,41 @@ class MSVQVAE(nn.Module, Pretrained):
         return MSVQVAEOutput(contributions=cs, reconstructions=list(torch.stack(cs).cumsum(0).unbind(0)), quantized=qs)
 
     @torch.no_grad()
-    def encode_indices(self, x: torch.Tensor # images [B, 3, H, W] in [−1, 1]
-                      ) -> list[torch.Tensor]:
+    def encode_indices(
+        self,
+        x: torch.Tensor,  # images [B, 3, H, W] in [−1, 1]
+    ) -> list[torch.Tensor]:
         "Images → one token grid `LongTensor[B, s_m, s_m]` per scale, coarsest first."
         return [q.indices for q in self.encode(x)[0]]
 
-    def decode_indices(self, indices: list[torch.Tensor], # grids LongTensor[B, s_m, s_m], coarsest first
-                       scale: int | None = None, # decode x̂_scale (default: the last scale)
-                      ) -> torch.Tensor:
+    def decode_indices(
+        self,
+        indices: list[torch.Tensor],  # grids LongTensor[B, s_m, s_m], coarsest first
+        scale: int | None = None,  # decode x̂_scale (default: the last scale)
+    ) -> torch.Tensor:
         "Token grids → x̂_scale `[B, 3, H, W]` (unclamped); grids finer than `scale` may be omitted."
         n = self.config.n_scales
         scale = n - 1 if scale is None else scale
-        if not 0 <= scale < n: raise ValueError(f"scale must be in [0, {n}), got {scale}")
+        if not 0 <= scale < n:
+            raise ValueError(f"scale must be in [0, {n}), got {scale}")
         if not isinstance(indices, (list, tuple)) or len(indices) < scale + 1:
             n_got = len(indices) if hasattr(indices, '__len__') else '?'
-            raise ValueError(f"expected a list of at least {scale + 1} token grids (one per scale, coarsest first), "
-                             f"got {type(indices).__name__} of length {n_got}")
-        for m, t in enumerate(indices[:scale + 1]):
+            raise ValueError(
+                f"expected a list of at least {scale + 1} token grids (one per scale, coarsest first), "
+                f"got {type(indices).__name__} of length {n_got}"
+            )
+        for m, t in enumerate(indices[: scale + 1]):
             if t.ndim != 3 or (m and t.shape[-2:] != tuple(2 * s for s in indices[m - 1].shape[-2:])):
-                raise ValueError(f"grid {m} has shape {tuple(t.shape)}; "
-                                 "expected [B, h, w], each scale twice the previous")
-        return sum(self.contribution(m, self.quantize[m].lookup(t)) for m, t in enumerate(indices[:scale + 1]))
+                raise ValueError(
+                    f"grid {m} has shape {tuple(t.shape)}; expected [B, h, w], each scale twice the previous"
+                )
+        return sum(self.contribution(m, self.quantize[m].lookup(t)) for m, t in enumerate(indices[: scale + 1]))
 
 # %% ../nbs/02b_msvqvae.ipynb #30f50994
-def msvqvae_loss(out: MSVQVAEOutput, # the model's output on x
-                 x: torch.Tensor, # the images [B, 3, H, W]
-                ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+def msvqvae_loss(
+    out: MSVQVAEOutput,  # the model's output on x
+    x: torch.Tensor,  # the images [B, 3, H, W]
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
     "(loss, per-scale squared errors): Σ_m mean((x_m − x̂_m)²) + Σ_m β·commitment_m (Eq. 6)."
     targets = blurred_targets(x, len(out.reconstructions))
     errors = [(t - r.float()).pow(2).mean() for t, r in zip(targets, out.reconstructions)]
@@ -279,41 +343,57 @@ def msvqvae_loss(out: MSVQVAEOutput, # the model's output on x
 @dataclass(frozen=True)
 class MSVQVAETrainConfig(Config):
     "Everything an MS-VQVAE training run needs."
+
     model: MSVQVAEConfig = field(default_factory=MSVQVAEConfig)
-    train: TrainConfig = field(default_factory=lambda: TrainConfig(lr=3e-4, betas=(0.9, 0.5), batch_size=16,
-                                                                   warmup_steps=500, schedule='cosine'))
+    train: TrainConfig = field(
+        default_factory=lambda: TrainConfig(
+            lr=3e-4, betas=(0.9, 0.5), batch_size=16, warmup_steps=500, schedule='cosine'
+        )
+    )
     data: str = 'emoji'  # 'emoji', 'shapes' or a folder of images
     flip: bool = True  # random horizontal flips of training images
     val_items: int = 256  # held-out images used for the periodic metrics
 
+
 MSVQVAE_TRAIN_PRESETS = {
     'emoji64': MSVQVAETrainConfig(
         model=MSVQVAE_PRESETS['emoji64'],
-        train=TrainConfig(steps=3000, batch_size=16, lr=3e-4, betas=(0.9, 0.5), grad_clip=1.0, warmup_steps=100,
-                          schedule='cosine', min_lr_ratio=0.1, log_every=50, eval_every=500, sample_every=1000,
-                          ckpt_every=250)),
-    **{k: MSVQVAETrainConfig(model=replace(v, grad_checkpointing=True), data='celebahq1024',
-                             train=TrainConfig(lr=3e-4, betas=(0.9, 0.5), batch_size=4, warmup_steps=1000,
-                                               schedule='cosine'))
-       for k, v in MSVQVAE_PRESETS.items() if k.startswith('celebahq')},
+        # the emoji64 VQ-GAN's schedule and budget, with this model's learning rate and betas
+        train=replace(VQGAN_TRAIN_PRESETS['emoji64'].train, lr=3e-4, betas=(0.9, 0.5), ckpt_every=250),
+    ),
+    **{
+        k: MSVQVAETrainConfig(
+            model=replace(v, grad_checkpointing=True),
+            data='celebahq1024',
+            train=TrainConfig(lr=3e-4, betas=(0.9, 0.5), batch_size=4, warmup_steps=1000, schedule='cosine'),
+        )
+        for k, v in MSVQVAE_PRESETS.items()
+        if k.startswith('celebahq')
+    },
 }
 
 # %% ../nbs/02b_msvqvae.ipynb #c6ced8ad
 @torch.no_grad()
-def recon_scores(x: torch.Tensor, # originals [B, 3, H, W] in [−1, 1]
-                 rec: torch.Tensor, # reconstructions, same shape (clamped here)
-                ) -> dict[str, torch.Tensor]:
+def recon_scores(
+    x: torch.Tensor,  # originals [B, 3, H, W] in [−1, 1]
+    rec: torch.Tensor,  # reconstructions, same shape (clamped here)
+) -> dict[str, torch.Tensor]:
     "Per-image MSE, PSNR and SSIM on [0, 1] images (02's definitions)."
     from skimage.metrics import structural_similarity
+
     a, b = (x.float() + 1) / 2, (rec.float().clamp(-1, 1) + 1) / 2
     mse = (a - b).pow(2).mean((1, 2, 3))
     an, bn = a.permute(0, 2, 3, 1).cpu().numpy(), b.permute(0, 2, 3, 1).cpu().numpy()
     ssim = [structural_similarity(p, q, channel_axis=-1, data_range=1.0) for p, q in zip(an, bn)]
     return {'mse': mse, 'psnr': 10 * torch.log10(1 / mse.clamp_min(1e-10)), 'ssim': torch.tensor(ssim)}
 
+
 @torch.no_grad()
-def msvqvae_metrics(model: MSVQVAE, images: torch.Tensor, # [N, 3, H, W] in [−1, 1]
-                    batch_size: int = 64) -> dict:
+def msvqvae_metrics(
+    model: MSVQVAE,
+    images: torch.Tensor,  # [N, 3, H, W] in [−1, 1]
+    batch_size: int = 64,
+) -> dict:
     "MSE/PSNR/SSIM of x̂_m against x at every scale, and each codebook's usage and perplexity over all `images`."
     was = model.training
     model.eval()
@@ -321,11 +401,12 @@ def msvqvae_metrics(model: MSVQVAE, images: torch.Tensor, # [N, 3, H, W] in [−
     counts = torch.zeros(n_scales, model.config.n_embed, dtype=torch.float64)
     per = [{} for _ in range(n_scales)]
     for lo in range(0, len(images), batch_size):
-        x = images[lo:lo + batch_size].to(dev)
+        x = images[lo : lo + batch_size].to(dev)
         out = model(x)
         for m in range(n_scales):
             counts[m] += torch.bincount(out.indices[m].flatten().cpu(), minlength=model.config.n_embed).double()
-            for k, v in recon_scores(x, out.reconstructions[m]).items(): per[m][k] = per[m].get(k, 0) + float(v.sum())
+            for k, v in recon_scores(x, out.reconstructions[m]).items():
+                per[m][k] = per[m].get(k, 0) + float(v.sum())
     model.train(was)
     res = {f'{k}_{m}': v / len(images) for m in range(n_scales) for k, v in per[m].items()}
     for m in range(n_scales):
@@ -338,11 +419,13 @@ def msvqvae_metrics(model: MSVQVAE, images: torch.Tensor, # [N, 3, H, W] in [−
 # %% ../nbs/02b_msvqvae.ipynb #5e7195bb
 class MSVQVAETask(TrainTask):
     "The MS-VQVAE's training recipe for `core.fit`."
+
     def __init__(self, config: MSVQVAETrainConfig, val_images: torch.Tensor | None = None):
         self.config, self.val_images = config, val_images
         self.model = MSVQVAE(config.model)
 
-    def modules(self): return {'msvqvae': self.model}
+    def modules(self):
+        return {'msvqvae': self.model}
 
     def optimizers(self, tc: TrainConfig):
         ps = [p for p in self.model.parameters() if p.requires_grad]  # the EMA codebooks have no gradient
@@ -360,43 +443,50 @@ class MSVQVAETask(TrainTask):
         return res
 
     def evaluate(self, loop: Loop) -> dict:
-        if self.val_images is None or not is_main(): return {}
+        if self.val_images is None or not is_main():
+            return {}
         return msvqvae_metrics(self.model, self.val_images)
 
     def snapshot(self, loop: Loop, out_dir: Path):
-        if self.val_images is None: return
+        if self.val_images is None:
+            return
         x = self.val_images[:8].to(loop.device)
         rows = [x] + [r.clamp(-1, 1) for r in self.model(x).reconstructions]  # original, then x̂_0 … x̂_{M−1}
-        save_image(torch.stack(rows, 1).flatten(0, 1), Path(out_dir) / 'samples' / f'recon_{loop.step:06d}.png',
-                   nrow=len(rows))
+        save_image(
+            torch.stack(rows, 1).flatten(0, 1), Path(out_dir) / 'samples' / f'recon_{loop.step:06d}.png', nrow=len(rows)
+        )
 
 # %% ../nbs/02b_msvqvae.ipynb #59eb2f12
-def train_msvqvae(config: MSVQVAETrainConfig | str, # a config or the name of a preset
-                  out_dir: str | Path, # run folder (resumed if it holds a checkpoint)
-                  overrides: tuple[str, ...] = (), # `key=value` overrides, e.g. ('train.steps=100',)
-                  resume: bool = True, device: str | None = None, progress: bool = True) -> tuple[MSVQVAE, Loop]:
+def train_msvqvae(
+    config: MSVQVAETrainConfig | str,  # a config or the name of a preset
+    out_dir: str | Path,  # run folder (resumed if it holds a checkpoint)
+    overrides: tuple[str, ...] = (),  # `key=value` overrides, e.g. ('train.steps=100',)
+    resume: bool = True,
+    device: str | None = None,
+    progress: bool = True,
+) -> tuple[MSVQVAE, Loop]:
     "Train an MS-VQVAE; writes `out_dir/metrics.jsonl`, `checkpoint/`, `samples/` and the final `model/`."
-    from megapixel_sundae.data import get_dataset
-    if isinstance(config, str):
-        if config not in MSVQVAE_TRAIN_PRESETS:
-            raise ValueError(f"unknown MS-VQVAE preset {config!r}; choose from {sorted(MSVQVAE_TRAIN_PRESETS)}")
-        config = MSVQVAE_TRAIN_PRESETS[config]
-    config = config.override(*overrides)
-    size = config.model.resolution
-    train = get_dataset(config.data, size, 'train', flip=config.flip)
-    val_ds = get_dataset(config.data, size, 'val')
-    val = torch.stack([val_ds[i] for i in range(min(len(val_ds), config.val_items))])
+    from megapixel_sundae.vqgan import first_stage_data, preset_or_config
+
+    config = preset_or_config(config, MSVQVAE_TRAIN_PRESETS, 'MS-VQVAE').override(*overrides)
+    train, val = first_stage_data(config)
     task = MSVQVAETask(config, val_images=val)
     loop = fit(task, train, config.train, out_dir, resume=resume, device=device, progress=progress)
-    if is_main(): task.model.save_pretrained(Path(out_dir) / 'model')
+    if is_main():
+        task.model.save_pretrained(Path(out_dir) / 'model')
     return task.model, loop
 
 # %% ../nbs/02b_msvqvae.ipynb #47acf482
-def msvqvae_memory_probe(preset: str = 'celebahq1024_s', # one of the 1024 presets
-                         checkpointing: bool = True, backward: bool = True, seed: int = 0) -> dict:
+def msvqvae_memory_probe(
+    preset: str = 'celebahq1024_s',  # one of the 1024 presets
+    checkpointing: bool = True,
+    backward: bool = True,
+    seed: int = 0,
+) -> dict:
     "Forward (+ backward) of one 1024×1024 shapes image through an MS-VQVAE preset; time and peak RSS of this process."
     import resource
     from megapixel_sundae.data import ShapesDataset
+
     torch.manual_seed(seed)
     model = MSVQVAE(replace(MSVQVAE_PRESETS[preset], grad_checkpointing=checkpointing))
     x = ShapesDataset(n=1, size=model.config.resolution, seed=seed)[0][None]
@@ -405,33 +495,38 @@ def msvqvae_memory_probe(preset: str = 'celebahq1024_s', # one of the 1024 prese
     with torch.set_grad_enabled(backward):
         out = model(x)
         loss = msvqvae_loss(out, x)[0]
-        if backward: loss.backward()
-    return {'preset': preset, 'checkpointing': checkpointing, 'backward': backward,
-            'tokens': [list(i.shape[1:]) for i in out.indices],
-            'params_m': round(sum(p.numel() for p in model.parameters()) / 1e6, 2),
-            'seconds': round(time.time() - t0, 1), 'peak_rss_gib': rss(), 'rss_before_gib': base}
+        if backward:
+            loss.backward()
+    return {
+        'preset': preset,
+        'checkpointing': checkpointing,
+        'backward': backward,
+        'tokens': [list(i.shape[1:]) for i in out.indices],
+        'params_m': round(sum(p.numel() for p in model.parameters()) / 1e6, 2),
+        'seconds': round(time.time() - t0, 1),
+        'peak_rss_gib': rss(),
+        'rss_before_gib': base,
+    }
 
 # %% ../nbs/02b_msvqvae.ipynb #d7456f4e
 def cmd_train_msvqvae(a: argparse.Namespace) -> dict:
     "Train an MS-VQVAE from parsed `train-vqgan`-style arguments (config, overrides, out, no_resume, device)."
-    if a.config in MSVQVAE_TRAIN_PRESETS: cfg = MSVQVAE_TRAIN_PRESETS[a.config]
-    elif Path(a.config).suffix in ('.json', '.toml'): cfg = MSVQVAETrainConfig.load(a.config)
-    else: raise ValueError(f"{a.config!r} is neither an MS-VQVAE preset ({', '.join(sorted(MSVQVAE_TRAIN_PRESETS))}) "
-                           "nor a .json/.toml config file")
-    cfg = cfg.override(*a.overrides)
-    Path(a.out).mkdir(parents=True, exist_ok=True)
-    cfg.save(Path(a.out) / 'config.json')
-    model, loop = train_msvqvae(cfg, a.out, resume=not a.no_resume, device=a.device)
-    print(f"trained to step {loop.step}; model saved to {Path(a.out) / 'model'}")
-    return {'step': loop.step}
+    from megapixel_sundae.cli import _train  # the same config handling as train-vqgan
+
+    return _train(a, MSVQVAETrainConfig, MSVQVAE_TRAIN_PRESETS, train_msvqvae)
+
 
 def add_cli(sub) -> argparse.ArgumentParser:
     "Register `train-msvqvae` on an argparse subparsers object; returns its parser."
     presets = ', '.join(MSVQVAE_TRAIN_PRESETS)
     helptext = 'Train a multi-scale, multi-decoder VQ-VAE (MS-VQVAE; alternative stage 1).'
-    q = sub.add_parser('train-msvqvae', help=helptext, description=helptext + f" CONFIG is a preset ({presets}) or "
-                       "a .json/.toml config file; then any key=value overrides, e.g. train.steps=1000 "
-                       "train.batch_size=16.")
+    q = sub.add_parser(
+        'train-msvqvae',
+        help=helptext,
+        description=helptext + f" CONFIG is a preset ({presets}) or "
+        "a .json/.toml config file; then any key=value overrides, e.g. train.steps=1000 "
+        "train.batch_size=16.",
+    )
     q.add_argument('config', help=f'preset name ({presets}) or config file')
     q.add_argument('overrides', nargs='*', help="key=value settings that replace the config's (nested keys with dots)")
     q.add_argument('--out', required=True, help='run folder (resumed if it holds a checkpoint)')
@@ -445,6 +540,7 @@ def _grids(tokens) -> list[torch.Tensor]:
     "A model's tokens as a list of grids (the VQ-GAN has one, the MS-VQVAE one per scale)."
     return list(tokens) if isinstance(tokens, (list, tuple)) else [tokens]
 
+
 def _best_time(fn, repeats: int) -> float:
     best = float('inf')
     for _ in range(repeats):
@@ -453,23 +549,30 @@ def _best_time(fn, repeats: int) -> float:
         best = min(best, time.perf_counter() - t0)
     return best
 
+
 @torch.no_grad()
-def first_stage_report(model: nn.Module, # an `MSVQVAE` or a `VQGAN` (anything with encode_indices/decode_indices)
-                       images: torch.Tensor, # [N, 3, H, W] in [−1, 1]
-                       batch_size: int = 64, repeats: int = 3, rfid_extractor: str | None = 'emoji') -> dict:
+def first_stage_report(
+    model: nn.Module,  # an `MSVQVAE` or a `VQGAN` (anything with encode_indices/decode_indices)
+    images: torch.Tensor,  # [N, 3, H, W] in [−1, 1]
+    batch_size: int = 64,
+    repeats: int = 3,
+    rfid_extractor: str | None = 'emoji',
+) -> dict:
     "Reconstruction metrics, per-grid codebook usage/perplexity, parameters, timings and bits per image."
     from megapixel_sundae.evaluation import rfid
+
     model.eval()
     n_embed = model.config.n_embed
     grids, recs = [], []
     for lo in range(0, len(images), batch_size):
-        t = model.encode_indices(images[lo:lo + batch_size])
+        t = model.encode_indices(images[lo : lo + batch_size])
         grids.append(_grids(t))
         recs.append(model.decode_indices(t).clamp(-1, 1))
     rec = torch.cat(recs)
     scores = recon_scores(images, rec)
     out = {k: float(v.mean()) for k, v in scores.items()}
-    if rfid_extractor: out['rfid'] = rfid(images, rec, extractor=rfid_extractor)
+    if rfid_extractor:
+        out['rfid'] = rfid(images, rec, extractor=rfid_extractor)
     per_grid = [torch.cat([g[m] for g in grids]) for m in range(len(grids[0]))]
     usage = [code_usage(torch.bincount(t.flatten(), minlength=n_embed).double()) for t in per_grid]
     out['grids'] = [list(t.shape[1:]) for t in per_grid]

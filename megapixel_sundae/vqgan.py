@@ -24,7 +24,7 @@ __all__ = ['VQGAN_PRESETS', 'LIGHTNING_GLOBALS', 'DIFFAUG', 'VGG16_FILE', 'VQGAN
            'taming_state_dict_keys', 'read_lightning_checkpoint', 'config_from_taming', 'load_taming_checkpoint',
            'NLayerDiscriminator', 'diff_augment', 'find_vgg16_weights', 'build_lpips', 'VQGANLossConfig',
            'adaptive_weight', 'hinge_d_loss', 'vanilla_d_loss', 'VQGANTrainConfig', 'reconstruction_metrics',
-           'VQGANTask', 'train_vqgan', 'megapixel_memory_probe']
+           'VQGANTask', 'preset_or_config', 'first_stage_data', 'train_vqgan', 'megapixel_memory_probe']
 
 # %% ../nbs/02_vqgan.ipynb #f83d0953
 @dataclass(frozen=True)
@@ -875,6 +875,25 @@ class VQGANTask(TrainTask):
         save_image(pairs, Path(out_dir) / 'samples' / f'recon_{loop.step:06d}.png', nrow=8)
 
 # %% ../nbs/02_vqgan.ipynb #4f1bbd59
+def preset_or_config(config, presets: dict, what: str):
+    "`config` itself, or the preset of that name (a clear error naming the presets otherwise)."
+    if not isinstance(config, str):
+        return config
+    if config not in presets:
+        raise ValueError(f"unknown {what} preset {config!r}; choose from {sorted(presets)}")
+    return presets[config]
+
+
+def first_stage_data(config) -> tuple:
+    "A first stage's training set (`config.data`, flipped if `config.flip`) and its first `val_items` val images."
+    from megapixel_sundae.data import get_dataset
+
+    size = config.model.resolution
+    train = get_dataset(config.data, size, 'train', flip=config.flip)
+    val_ds = get_dataset(config.data, size, 'val')
+    return train, torch.stack([val_ds[i] for i in range(min(len(val_ds), config.val_items))])
+
+
 def train_vqgan(
     config: VQGANTrainConfig | str,  # a config or the name of a preset
     out_dir: str | Path,  # run folder (resumed if it holds a checkpoint)
@@ -884,17 +903,8 @@ def train_vqgan(
     progress: bool = True,
 ) -> tuple[VQGAN, Loop]:
     "Train a VQ-GAN; writes `out_dir/metrics.jsonl`, `checkpoint/`, `samples/` and the final `model/`."
-    from megapixel_sundae.data import get_dataset
-
-    if isinstance(config, str):
-        if config not in VQGAN_TRAIN_PRESETS:
-            raise ValueError(f"unknown VQ-GAN preset {config!r}; choose from {sorted(VQGAN_TRAIN_PRESETS)}")
-        config = VQGAN_TRAIN_PRESETS[config]
-    config = config.override(*overrides)
-    size = config.model.resolution
-    train = get_dataset(config.data, size, 'train', flip=config.flip)
-    val_ds = get_dataset(config.data, size, 'val')
-    val = torch.stack([val_ds[i] for i in range(min(len(val_ds), config.val_items))])
+    config = preset_or_config(config, VQGAN_TRAIN_PRESETS, 'VQ-GAN').override(*overrides)
+    train, val = first_stage_data(config)
     if is_main() and config.loss.perceptual_weight == 0:
         print(
             "note: LPIPS perceptual loss is off (loss.perceptual_weight=0): training uses L1 + codebook (+ GAN) losses only"

@@ -1,18 +1,29 @@
 "Behaviour of the MS-VQVAE beyond the notebook's tests: where gradients flow, and the fp16 round trip."
+
 import math, tempfile
 import torch
-from megapixel_sundae.msvqvae import (MSVQVAE, MSVQVAEConfig, MSVQVAE_PRESETS, blur, blur_params, gaussian_kernel1d,
-                                      msvqvae_loss)
+from megapixel_sundae.msvqvae import (
+    MSVQVAE,
+    MSVQVAEConfig,
+    MSVQVAE_PRESETS,
+    blur,
+    blur_params,
+    gaussian_kernel1d,
+    msvqvae_loss,
+)
+
 
 def small(seed=0):
     torch.manual_seed(seed)
     cfg = MSVQVAEConfig(resolution=16, latent_sizes=(2, 4), ch=32, ch_mult=(1, 1, 1, 1), embed_dim=8, n_embed=16)
     return MSVQVAE(cfg)
 
+
 def grads(model, loss):
     model.zero_grad()
     loss.backward()
     return {n: p.grad is not None and float(p.grad.abs().sum()) > 0 for n, p in model.named_parameters()}
+
 
 def test_scale0_error_reaches_only_its_own_path():
     m = small()
@@ -25,6 +36,7 @@ def test_scale0_error_reaches_only_its_own_path():
     assert any(v for n, v in g.items() if n.startswith('inter.0.'))  # C_0 is decoded through z_d,0
     assert any(v for n, v in g.items() if n.startswith('encoder.heads.0.'))  # straight-through to z_e,0
 
+
 def test_scale1_contribution_gets_information_from_scale0():
     m = small()
     x = torch.rand(2, 3, 16, 16) * 2 - 1
@@ -34,6 +46,7 @@ def test_scale1_contribution_gets_information_from_scale0():
     assert any(v for n, v in g.items() if n.startswith('inter.0.'))
     assert any(v for n, v in g.items() if n.startswith('mix.0.'))
     assert not any(v for n, v in g.items() if n.startswith('decoders.0.'))
+
 
 def test_loss_matches_eq6_by_hand():
     m = small()
@@ -48,11 +61,13 @@ def test_loss_matches_eq6_by_hand():
     assert torch.allclose(errs[0], want0) and torch.allclose(errs[1], want1, atol=1e-6)
     assert torch.allclose(loss, want0 + want1 + commit, atol=1e-6)
 
+
 def test_blur_keeps_constant_images_and_kernel_is_symmetric():
     w = gaussian_kernel1d(7, 22 / 15)
     assert torch.allclose(w, w.flip(0)) and math.isclose(float(w.sum()), 1.0, rel_tol=1e-6)
     x = torch.full((1, 3, 8, 8), 0.3)
     assert torch.allclose(blur(x, 7, 22 / 15), x, atol=1e-6)
+
 
 def test_fp16_round_trip_keeps_tokens():
     m = MSVQVAE(MSVQVAE_PRESETS['emoji64']).eval()
@@ -64,5 +79,6 @@ def test_fp16_round_trip_keeps_tokens():
         for k in sd:
             want = sd[k].half().float() if sd[k].is_floating_point() else sd[k]
             assert torch.equal(want, sd2[k]), k
-        with torch.no_grad(): out = back(x)
+        with torch.no_grad():
+            out = back(x)
         assert [t.shape for t in out.indices] == [(4, 4, 4), (4, 8, 8)]
