@@ -34,7 +34,7 @@ def test_training_study_resumes_skips_and_refuses(tmp_path, monkeypatch):
     lat = _latents(tmp_path / 'latents')
     scale = replace(SCALES['cpu'], image_size=64, latents=str(lat), dim=32, heads=2, dim_head=16, depth=(1, 1, 1), steps=6,
                     batch_size=4, warmup_steps=1, val_batches=1, n_samples=8, sample_steps=2)
-    study = Study('tiny', {'2d': {'overrides': ()}, '1d': {'overrides': ('model.resample=1d',)}}, train_run_config, train_run,
+    study = Study('tiny', {'2d': {'overrides': {}}, '1d': {'overrides': {'model.resample': '1d'}}}, train_run_config, train_run,
                   (0,))
     kw = dict(root=tmp_path / 'results', runs_root=tmp_path / 'runs', scale=scale, verbose=False)
     # max_minutes=0: core.fit stops after one step with a checkpoint; no result is written
