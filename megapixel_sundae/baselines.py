@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_baselines.ipynb #f8b7c7fe
 from __future__ import annotations
-import copy, json, math, os, platform, subprocess, time
+import copy, json, math, os, time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from torch import nn
 from einops import rearrange
 
 from .core import Config, TrainConfig, TrainTask, Loop, fit, Pretrained, is_main, autocast
-from .core import categorical_from_uniform
+from .core import categorical_from_uniform, cpu_name, git_revision
 from .hourglass import HourglassConfig, HourglassTransformer, Linear, MLP
 from .sundae import LatentDataset, PRIOR_PRESETS, PriorConfig, train_prior
 from .sampling import SampleOutput, counter_uniform, linear_schedule, proportion_schedule
@@ -26,9 +26,9 @@ __all__ = ['ABSORBING_LOSSES', 'PRIOR_KINDS', 'BASELINE_PRESETS', 'DEFAULT_STEPS
            'sample_absorbing', 'absorbing_elbo', 'ARConfig', 'CausalAttention', 'CausalBlock', 'ARTransformer',
            'sample_ar', 'AbsorbingTrainConfig', 'ARTrainConfig', 'AbsorbingTask', 'ARTask', 'train_baseline',
            'prior_kind', 'load_prior', 'generate', 'window_offsets', 'window_index', 'window_probs',
-           'sample_large_absorbing', 'sample_large_sundae', 'canvas_demo', 'inpaint_any', 'cpu_name', 'git_rev',
-           'evaluate_prior', 'evaluate_sweep', 'retime_records', 'read_results', 'config_class', 'kind_presets',
-           'cmd_train_kind', 'cmd_sample_kind', 'cmd_inpaint_kind', 'add_prior_kind_arg', 'add_cli']
+           'sample_large_absorbing', 'sample_large_sundae', 'canvas_demo', 'inpaint_any', 'evaluate_prior',
+           'evaluate_sweep', 'retime_records', 'read_results', 'config_class', 'kind_presets', 'cmd_train_kind',
+           'cmd_sample_kind', 'cmd_inpaint_kind', 'add_prior_kind_arg', 'add_cli']
 
 # %% ../nbs/08_baselines.ipynb #447fd7c7
 @dataclass(frozen=True)
@@ -916,27 +916,6 @@ def inpaint_any(
     return InpaintOutput(out, s.tokens, lm, s.steps, s.history)
 
 # %% ../nbs/08_baselines.ipynb #95c1e9e7
-def cpu_name() -> str:
-    "The CPU model name (from /proc/cpuinfo on Linux)."
-    try:
-        for line in Path('/proc/cpuinfo').read_text().splitlines():
-            if line.startswith('model name'):
-                return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def git_rev(path: str | Path = '.') -> str | None:
-    "The short commit hash of the repository at `path` (None outside git)."
-    try:
-        return subprocess.run(
-            ['git', 'rev-parse', '--short', 'HEAD'], cwd=path, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-
-
 def evaluate_prior(
     prior: nn.Module,
     vqgan: nn.Module,
@@ -991,7 +970,7 @@ def evaluate_prior(
         'cpu': cpu_name(),
         'threads': torch.get_num_threads(),
         'load_avg_1min': round(os.getloadavg()[0], 2),
-        'git_rev': git_rev(Path(__file__).parent),
+        'git_rev': git_revision(Path(__file__).parent),
         'date': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
     }
     if out is not None:

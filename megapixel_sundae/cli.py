@@ -606,7 +606,7 @@ def _commands_of(module: str):
 
 # each registers its sub-command(s) on the parser's subparsers
 SUBCOMMANDS = [add_train_parsers, add_encode_parser, add_sample_parser, add_inpaint_parser, add_evaluate_parser]
-SUBCOMMANDS += [add_demo_parser, _commands_of('msvqvae'), _commands_of('baselines')]
+SUBCOMMANDS += [add_demo_parser, _commands_of('msvqvae'), _commands_of('baselines'), _commands_of('ablations')]
 
 
 def build_parser() -> argparse.ArgumentParser:

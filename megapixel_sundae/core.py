@@ -17,11 +17,11 @@ from PIL import Image
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'seed_everything', 'rng_state', 'set_rng_state', 'categorical_from_uniform', 'sample_categorical',
-           'default_device', 'resolve_precision', 'autocast', 'patch_to', 'atomic_write_bytes', 'Config', 'to_toml',
-           'dist_info', 'init_distributed', 'is_main', 'barrier', 'all_reduce_', 'atomic_dir', 'resolve_checkpoint',
-           'save_checkpoint', 'Checkpoint', 'load_checkpoint', 'Pretrained', 'to_uint8', 'from_uint8', 'make_grid',
-           'save_image', 'PNG', 'show', 'save_gif', 'TrainConfig', 'lr_factor', 'EMA', 'ResumableBatches', 'TrainTask',
-           'Loop', 'read_metrics', 'fit']
+           'default_device', 'resolve_precision', 'autocast', 'patch_to', 'cpu_name', 'git_revision',
+           'atomic_write_bytes', 'Config', 'to_toml', 'dist_info', 'init_distributed', 'is_main', 'barrier',
+           'all_reduce_', 'atomic_dir', 'resolve_checkpoint', 'save_checkpoint', 'Checkpoint', 'load_checkpoint',
+           'Pretrained', 'to_uint8', 'from_uint8', 'make_grid', 'save_image', 'PNG', 'show', 'save_gif', 'TrainConfig',
+           'lr_factor', 'EMA', 'ResumableBatches', 'TrainTask', 'Loop', 'read_metrics', 'fit']
 
 # %% ../nbs/00_core.ipynb #e9d5742e
 def seed_everything(
@@ -123,6 +123,32 @@ def patch_to(cls: type):
         return f
 
     return attach
+
+# %% ../nbs/00_core.ipynb #99d88c4e
+def cpu_name() -> str:
+    "The CPU model name (from /proc/cpuinfo on Linux), for the records of benchmarks and experiments."
+    try:
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.startswith('model name'):
+                return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine()
+
+
+def git_revision(path: str | Path = '.') -> str | None:
+    "The commit of the repository at `path`, with `+dirty` if tracked files changed since; None outside git."
+    import subprocess
+
+    try:
+        git = lambda *args: subprocess.run(['git', *args], cwd=path, capture_output=True, text=True, timeout=10)
+        rev = git('rev-parse', 'HEAD').stdout.strip()
+        dirty = git('status', '--porcelain', '--untracked-files=no').stdout.strip()
+        return (rev + ('+dirty' if dirty else '')) or None
+    except (OSError, subprocess.SubprocessError):
+        return None
 
 # %% ../nbs/00_core.ipynb #f7a1397e
 def atomic_write_bytes(path: str | Path, data: bytes):

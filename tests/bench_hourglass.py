@@ -12,14 +12,14 @@ times the forward at batch 1 and a large batch and reports achieved TFLOP/s from
 Every timed phase runs in a fresh subprocess so that its peak memory (peak RSS on CPU, peak allocated on CUDA) is its own.
 """
 
-import argparse, json, os, platform, resource, statistics, subprocess, sys, time
+import argparse, json, os, resource, statistics, subprocess, sys, time
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from megapixel_sundae import core, sundae
-from megapixel_sundae.core import autocast
+from megapixel_sundae.core import autocast, cpu_name
 from megapixel_sundae.hourglass import HOURGLASS_PRESETS, HourglassTransformer, fast_cpu_linear, hourglass_flops
 
 # the authors' code on this kind of machine, with its provenance: (config, batch) -> seconds
@@ -167,13 +167,6 @@ def phase_in_subprocess(a, phase: str, batch: int) -> dict:
     if r.returncode:
         sys.exit(f"phase {phase} failed:\n{r.stderr[-3000:]}")
     return json.loads(r.stdout.strip().splitlines()[-1])
-
-
-def cpu_name() -> str:
-    try:
-        return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
-    except Exception:
-        return platform.processor()
 
 
 def main():
