@@ -124,7 +124,7 @@ def patch_to(cls: type):
 
     return attach
 
-# %% ../nbs/00_core.ipynb #99d88c4e
+# %% ../nbs/00_core.ipynb #ab3cfd8a
 def cpu_name() -> str:
     "The CPU model name (from /proc/cpuinfo on Linux), for the records of benchmarks and experiments."
     try:
@@ -227,8 +227,8 @@ def _parse_cli_value(text: str, tp):
     "Parse the text of a `key=value` override for a field of type `tp`."
     base, optional = _strip_optional(tp)
     low = text.strip().lower()
-    if low in ('none', 'null'):
-        return None
+    if low in ('none', 'null') and (optional or base is not str):
+        return None  # a plain `str` field keeps the word: `model.pos_emb=none` is the string 'none'
     if base is bool:
         if low in ('true', '1', 'yes', 'on'):
             return True
