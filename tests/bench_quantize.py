@@ -82,6 +82,7 @@ def main():
     ap.add_argument('--modes', nargs='+', default=['eval', 'train'], choices=['eval', 'train'])
     ap.add_argument('--threads', type=int, default=None, help='torch threads (default: torch\'s choice)')
     ap.add_argument('--shape', type=int, nargs=5, default=[8192, 256, 16, 32, 32], metavar=('V', 'D', 'B', 'H', 'W'))
+    ap.add_argument('--json', default=None, metavar='PATH', help='also write every result to this JSON file')
     ap.add_argument('--child', nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
@@ -101,6 +102,7 @@ def main():
         f"{'variant':>14s} {'mode':>5s} {'time median':>11s} {'time min':>9s} {'peak extra':>11s} {'distance block':>15s}"
     )
     env = {**os.environ, 'PYTHONPATH': str(ROOT) + os.pathsep + os.environ.get('PYTHONPATH', '')}
+    rows = []
     for mode in a.modes:
         for c in a.chunks:
             cmd = [
@@ -120,6 +122,7 @@ def main():
             if r.returncode:
                 sys.exit(f"variant chunk={c} mode={mode} failed:\n{r.stderr[-3000:]}")
             res = json.loads(r.stdout.strip().splitlines()[-1])
+            rows.append({**res, 'mode': mode})
             name = 'naive' if res['chunk'] is None else f"chunk {res['chunk']}"
             mib = lambda x: f"{x / 2**20:8.0f} MiB"
             print(
@@ -131,6 +134,15 @@ def main():
         f"\n(torch {res['torch']}, {res['threads']} threads; 'peak extra' is the largest of the repeats; "
         f"the input alone is {b * d * h * w * 4 / 2**20:.0f} MiB and the quantized output as much again)"
     )
+    if a.json:
+        from megapixel_sundae.core import cpu_name, git_revision
+
+        meta = {'command': 'python tests/bench_quantize.py ' + ' '.join(sys.argv[1:]), 'cpu': cpu_name(),
+                'cpu_count': os.cpu_count(), 'git': git_revision(ROOT), 'date': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
+                'shape': dict(zip('v d batch h w'.split(), a.shape)), 'results': rows}  # fmt: skip
+        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.json).write_text(json.dumps(meta, indent=1) + '\n')
+        print(f'wrote {a.json}')
 
 
 if __name__ == '__main__':
