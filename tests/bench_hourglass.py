@@ -197,6 +197,9 @@ def main():
         metavar='S',
         help='before each timed run, wait up to S seconds for the CPUs to be idle (shared machines)',
     )
+    ap.add_argument(
+        '--json', default=None, metavar='PATH', help='also write the results (and the settings) to this file'
+    )
     ap.add_argument('--phase', default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.batch is None:
@@ -252,6 +255,15 @@ def main():
         "all times (s): "
         + '; '.join(f"{r['phase']}@{r['batch']}: " + ' '.join(f'{t:.3f}' for t in r['times']) for r in results)
     )
+    if a.json:
+        from megapixel_sundae.core import git_revision
+
+        meta = {'command': 'python tests/bench_hourglass.py ' + ' '.join(sys.argv[1:]), 'settings': vars(a),
+                'where': where, 'torch': torch.__version__, 'git': git_revision(Path(__file__).parent),
+                'date': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), 'results': results}  # fmt: skip
+        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.json).write_text(json.dumps(meta, indent=1) + '\n')
+        print(f'wrote {a.json}')
     ref = AUTHORS.get((a.config, a.batch))
     if ref and dev == 'cpu' and a.dtype == 'fp32' and a.threads == 2 and g == GRID[a.config]:
         print(

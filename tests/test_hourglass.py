@@ -1,12 +1,12 @@
 """The hourglass benchmark script stays runnable (a smoke run, not a timing)."""
 
-import subprocess, sys
+import json, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_bench_script_runs():
+def test_bench_script_runs(tmp_path):
     r = subprocess.run(
         [
             sys.executable,
@@ -19,6 +19,8 @@ def test_bench_script_runs():
             '0',
             '--threads',
             '1',
+            '--json',
+            str(tmp_path / 'bench.json'),
         ],
         capture_output=True,
         text=True,
@@ -28,6 +30,9 @@ def test_bench_script_runs():
     out = r.stdout
     assert 'parameters 8,942,336' in out
     assert 'SUNDAE step (unroll 2)' in out and 'inference forward' in out
+    res = json.loads((tmp_path / 'bench.json').read_text())  # the file notebook 03's table is read from
+    assert [r['phase'] for r in res['results']] == ['train', 'forward'] and res['settings']['batch'] == 2
+    assert all(len(r['times']) == 1 and r['median_s'] > 0 for r in res['results'])
 
 
 def test_bench_times_the_package_loss_and_sampler():
