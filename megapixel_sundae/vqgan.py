@@ -633,9 +633,11 @@ def build_lpips(
     random_backbone: bool = False,  # a randomly initialised VGG (for tests only: not a perceptual metric)
 ) -> nn.Module:
     "The LPIPS(VGG) network, frozen and in eval mode, loaded without any download."
-    import lpips
+    import lpips, warnings
 
-    net = lpips.LPIPS(net='vgg', pnet_rand=True, verbose=False)
+    with warnings.catch_warnings():  # lpips still calls torchvision's vgg16 with the deprecated `pretrained=`
+        warnings.filterwarnings('ignore', message=r".*(pretrained|weight enum).*deprecated", category=UserWarning)
+        net = lpips.LPIPS(net='vgg', pnet_rand=True, verbose=False)
     if not random_backbone:
         sd = torch.load(find_vgg16_weights(weights), map_location='cpu', weights_only=True)
         slices = [range(0, 4), range(4, 9), range(9, 16), range(16, 23), range(23, 30)]
