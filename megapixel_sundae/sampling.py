@@ -101,6 +101,11 @@ class _Inputs:
     init: torch.Tensor | None  # LongTensor[n, h·w]
     mask: torch.Tensor | None  # BoolTensor[n, h·w]: True where tokens may change
 
+    def chunk(self, rows: torch.Tensor, device) -> '_Inputs':
+        "The inputs of the samples `rows`, on `device` (moved once per chunk, not once per step)."
+        on = lambda t: None if t is None else t[rows].to(device)
+        return _Inputs(len(rows), self.h, self.w, on(self.ids), on(self.labels), on(self.init), on(self.mask))
+
 
 def _sample_inputs(prior, v: int, n, grid, labels, sample_ids, init, mask) -> _Inputs:
     "`sample`'s arguments checked, with clear errors, and flattened to `[n, h·w]` on the CPU."
@@ -143,12 +148,12 @@ def _sample_inputs(prior, v: int, n, grid, labels, sample_ids, init, mask) -> _I
     return _Inputs(n, h, w, ids, labels, init, mask)
 
 # %% ../nbs/05_sampling.ipynb #09955f96
-def _denoise_step(prior, z, run, x: _Inputs, rows, t: int, tau: float, prop: float, seed: int, precision: str):
-    "z_t from z_{t-1} for the samples `run` of chunk `rows` (grids `z` `[len(rows), h·w]` on the model's device)."
+def _denoise_step(prior, z, run, x: _Inputs, t: int, tau: float, prop: float, seed: int, precision: str):
+    "z_t from z_{t-1} for the samples `run` of a chunk (its grids `z` `[x.n, h·w]` and inputs `x` on the model's device)."
     from megapixel_sundae.core import autocast
 
-    v, dev, cid = _vocab(prior), z.device, x.ids[rows].to(z.device)[run]
-    labels = None if x.labels is None else x.labels[rows].to(dev)[run]
+    v, dev, cid = _vocab(prior), z.device, x.ids[run]
+    labels = None if x.labels is None else x.labels[run]
     # 1. the network's logits for the current grids, at temperature τ_t
     with autocast(dev, precision):
         grids = z[run].view(-1, x.h, x.w)
@@ -162,7 +167,7 @@ def _denoise_step(prior, z, run, x: _Inputs, rows, t: int, tau: float, prop: flo
         new = torch.where(counter_uniform(seed, cid, t, 2, old.shape[1]) < prop, new, old)
     # 4. inpainting: tokens outside the mask keep their value
     if x.mask is not None:
-        new = torch.where(x.mask[rows].to(dev)[run], new, old)
+        new = torch.where(x.mask[run], new, old)
     return new
 
 # %% ../nbs/05_sampling.ipynb #7beeb01f
@@ -209,11 +214,11 @@ def sample(
     chunk = batch_size or x.n
     bar = tqdm(total=steps * math.ceil(x.n / chunk), disable=not (progress and is_main()), desc='sampling', leave=False)
     for rows in torch.arange(x.n).split(chunk):
-        zc = z[rows].to(dev)
+        zc, xc = z[rows].to(dev), x.chunk(rows, dev)
         frozen = torch.zeros(len(rows), dtype=torch.bool, device=dev)
         for t in range(1, steps + 1):
             run = (~frozen).nonzero().flatten() if compact else torch.arange(len(rows), device=dev)
-            new = _denoise_step(prior, zc, run, x, rows, t, float(taus[t - 1]), float(props[t - 1]), seed, precision)
+            new = _denoise_step(prior, zc, run, xc, t, float(taus[t - 1]), float(props[t - 1]), seed, precision)
             evaluations += len(run)
             new = torch.where(frozen[run, None], zc[run], new)  # frozen samples keep their grids (without compaction)
             changed = (new != zc[run]).any(1)
